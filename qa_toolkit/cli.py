@@ -1,0 +1,250 @@
+"""The ``qa-toolkit`` command line (typer); the only module that prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from qa_toolkit.errors import QAError
+
+app = typer.Typer(
+    name="qa-toolkit",
+    help="Review and quality assurance for customer-support conversations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file path [env: QA_TOOLKIT_DB; default ./qa_toolkit.db]"),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", "-f", help="Input format: auto, jsonl, csv, twcs, zendesk, intercom, freshdesk, "
+                 "helpscout, email, twcs-airlines, ibm-cdp"),
+]  # fmt: skip
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def _options(
+    tz: str, support: list[str] | None, column: list[str] | None, unknown_role: str, source: str | None
+):  # type: ignore[no-untyped-def]
+    from qa_toolkit.importers import ImportOptions
+
+    column_map: dict[str, str] = {}
+    for item in column or []:
+        canonical, sep, header = item.partition("=")
+        if not sep:
+            raise QAError(f"--column takes CANONICAL=HEADER, got {item!r}")
+        column_map[canonical.strip()] = header.strip()
+    return ImportOptions(
+        tz=tz, support_addresses=tuple(support or ()), column_map=column_map, unknown_role=unknown_role,
+        source=source,
+    )  # fmt: skip
+
+
+TzOption = Annotated[str, typer.Option("--tz", help="Time zone for timestamps without an offset (CSV).")]
+SupportOption = Annotated[
+    list[str] | None,
+    typer.Option("--support-address", help="E-mail: an address or @domain of the support side (repeatable)."),
+]
+ColumnOption = Annotated[
+    list[str] | None, typer.Option("--column", help="CSV: map a column, CANONICAL=HEADER (repeatable).")
+]
+UnknownRoleOption = Annotated[
+    str, typer.Option("--unknown-role", help="CSV: what to do with an unknown role: error, customer, skip.")
+]
+SourceOption = Annotated[
+    str | None, typer.Option("--source", help="Record conversations under this source name instead.")
+]
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Export files to import.")],
+    fmt: FormatOption = "auto",
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the good records; write rejects to --rejects.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Where rejects go with --skip-invalid [default: <first file>.rejects.jsonl in the current folder]")
+    ] = None,
+    db: DbOption = None,
+    tz: TzOption = "UTC",
+    support: SupportOption = None,
+    column: ColumnOption = None,
+    unknown_role: UnknownRoleOption = "error",
+    source: SourceOption = None,
+) -> None:
+    """Import export files into the store (one transaction; re-importing changes nothing)."""
+    from qa_toolkit.pipeline import import_files
+
+    try:
+        options = _options(tz, support, column, unknown_role, source)
+        if skip_invalid and rejects is None:
+            rejects = Path.cwd() / f"{files[0].name}.rejects.jsonl"
+        with Progress(
+            SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+            TextColumn("{task.completed:,} conversations"), TimeElapsedColumn(), console=console,
+            transient=True, disable=not console.is_terminal,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("importing", total=None)
+            summary = import_files(
+                files, fmt=fmt, db=db, options=options, skip_invalid=skip_invalid, rejects_path=rejects,
+                progress=lambda n: bar.update(task, completed=n),
+            )  # fmt: skip
+    except QAError as exc:
+        _fail(exc)
+        return
+    c = summary.counts
+    for path, name in zip(summary.files, summary.formats, strict=True):
+        console.print(f"read {path} as [bold]{name}[/]")
+    console.print(
+        f"imported {summary.read:,} conversations: {c.new:,} new, {c.updated:,} updated, "
+        f"{c.unchanged:,} unchanged; {c.messages:,} messages written"
+    )
+    if summary.duplicates_in_input:
+        console.print(f"[yellow]{summary.duplicates_in_input:,} conversations occurred twice in the input; "
+                      "the last occurrence was kept[/]")  # fmt: skip
+    if skip_invalid:
+        console.print(f"rejected {summary.rejected:,} records" + (f" (reasons in {rejects})" if summary.rejected else ""))
+    elif summary.rejected:
+        console.print(f"rejected {summary.rejected:,} records")
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (canonical) or csv (one row per message)")] = "jsonl",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file [default: standard output]")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the stored conversations (JSONL export -> import round-trips)."""
+    from qa_toolkit.db.crud import iter_conversations
+    from qa_toolkit.db.engine import get_engine
+    from qa_toolkit.exporters import write_csv, write_jsonl
+
+    if fmt not in ("jsonl", "csv"):
+        _fail(QAError(f"unknown export format {fmt!r}; valid: jsonl, csv"))
+    try:
+        engine = get_engine(db)
+        convs = iter_conversations(engine)
+        if fmt == "jsonl":
+            if out is None:
+                n = write_jsonl(convs, sys.stdout.buffer)
+            else:
+                with open(out, "wb") as fh:
+                    n = write_jsonl(convs, fh)
+        else:
+            if out is None:
+                n = write_csv(convs, sys.stdout)
+            else:
+                with open(out, "w", encoding="utf-8", newline="") as fh:
+                    n = write_csv(convs, fh)
+    except QAError as exc:
+        _fail(exc)
+        return
+    console.print(f"exported {n:,} conversations" + (f" to {out}" if out else ""))
+
+
+def _fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 120:
+        return f"{value:.0f}s"
+    if value < 7200:
+        return f"{value / 60:.1f}m"
+    if value < 172800:
+        return f"{value / 3600:.1f}h"
+    return f"{value / 86400:.1f}d"
+
+
+@app.command("stats")
+def stats(
+    db: DbOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Counts by source, channel, team and agent, and thread-metric summaries."""
+    import orjson
+
+    from qa_toolkit.db.crud import store_stats
+    from qa_toolkit.db.engine import get_engine
+
+    try:
+        figures = store_stats(get_engine(db))
+    except QAError as exc:
+        _fail(exc)
+        return
+    if json_out:
+        sys.stdout.write(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    out = Console()
+    out.print(f"[bold]{figures['conversations']:,}[/] conversations, [bold]{figures['messages']:,}[/] messages, "
+              f"{figures['agents']:,} agents")  # fmt: skip
+    roles = figures["messages_by_role"]
+    out.print("messages by role: " + ", ".join(f"{k} {v:,}" for k, v in roles.items())
+              + f"; auto-replies {figures['automated_messages']:,}; internal notes {figures['internal_notes']:,}")  # fmt: skip
+    for title, key in (("source", "by_source"), ("channel", "by_channel"), ("team", "by_team"),
+                       ("language", "by_language")):  # fmt: skip
+        table = Table(title=f"by {title}", title_justify="left")
+        table.add_column(title)
+        table.add_column("conversations", justify="right")
+        for name, n in figures[key]:
+            table.add_row(name, f"{n:,}")
+        out.print(table)
+    table = Table(title="agents (human answers)", title_justify="left")
+    for col in ("agent", "name", "replies", "conversations"):
+        table.add_column(col, justify="right" if col in ("replies", "conversations") else "left")
+    for row in figures["by_agent"]:
+        table.add_row(row["agent_id"] or "-", row["agent_name"] or "", f"{row['replies']:,}", f"{row['conversations']:,}")
+    out.print(table)
+    table = Table(title="thread metrics", title_justify="left")
+    for col in ("metric", "known", "mean", "median", "p90", "max"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for name, m in figures["metrics"].items():
+        show = (lambda v: "-" if v is None else f"{v:.1f}") if name == "exchanges" else _fmt_seconds
+        table.add_row(name, f"{m['known']:,}", show(m["mean"]), show(m["median"]), show(m["p90"]), show(m["max"]))
+    out.print(table)
+    out.print(f"conversations without a human answer: {figures['conversations_without_human_answer']:,}; "
+              f"with an unanswered customer turn: {figures['conversations_with_unanswered_turn']:,}")  # fmt: skip
+
+
+@app.command("formats")
+def formats() -> None:
+    """List the input formats."""
+    from qa_toolkit.importers import get_importer, importer_names
+
+    out = Console()
+    for name in importer_names():
+        out.print(f"[bold]{name}[/]: {get_importer(name).description}")
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo JSONL.")] = Path("demo.jsonl"),
+    seed: Annotated[int, typer.Option(help="Random seed (the default gives the shipped corpus).")] = 7,
+) -> None:
+    """Write the bundled demo corpus (written by the project itself) as canonical JSONL."""
+    from qa_toolkit.demo import write_demo_jsonl
+
+    n = write_demo_jsonl(out, seed=seed)
+    console.print(f"wrote {n:,} demo conversations to {out}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

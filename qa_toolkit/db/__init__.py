@@ -1,0 +1,1 @@
+"""The store: SQLModel tables, the engine (SQLite by default, PostgreSQL by URL) and crud functions."""

@@ -1,0 +1,236 @@
+"""The one conversation model every importer produces and every later stage consumes.
+
+``ConversationIn`` and ``MessageIn`` are the canonical JSONL format (see docs/canonical-format.md):
+``ConversationIn.model_validate(json_dict)`` reads a line, ``to_canonical()`` writes one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from qa_toolkit.types import Role, normalise_channel, normalise_role
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime; naive values are taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with a ``Z`` suffix, or None."""
+    if value is None:
+        return None
+    return to_utc(value).isoformat().replace("+00:00", "Z")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, validate_assignment=False)
+
+
+class Party(_Model):
+    """A customer or assignee: an id and, when the export has one, a name."""
+
+    id: str | None = None
+    name: str | None = None
+
+    @field_validator("id", "name", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        return None if v is None or v == "" else str(v) if isinstance(v, int | float) else v
+
+
+class Satisfaction(_Model):
+    """A satisfaction (CSAT) rating: the raw score on its scale, and the customer's comment."""
+
+    score: float | None = None
+    scale: str | None = Field(default=None, description='the scale, e.g. "1-5", "good/bad", "-103..103"')
+    comment: str | None = None
+
+    @property
+    def normalised(self) -> float | None:
+        """The score mapped onto [0, 1] when the scale is numeric ("1-5", "0-10", "-103..103")."""
+        if self.score is None or not self.scale:
+            return None
+        for sep in ("..", "-", "–"):
+            lo, _, hi = self.scale.partition(sep) if sep != "-" else self.scale.rpartition("-")
+            try:
+                low, high = float(lo), float(hi)
+            except ValueError:
+                continue
+            if high > low:
+                return min(1.0, max(0.0, (self.score - low) / (high - low)))
+        return None
+
+
+class MessageIn(_Model):
+    """One message. ``text`` is clean (quoted history and signatures stripped); ``raw_text`` as exported."""
+
+    id: str
+    role: Role
+    author: str | None = Field(default=None, description="author id")
+    author_name: str | None = None
+    sent_at: datetime | None = None
+    text: str = ""
+    raw_text: str | None = None
+    is_internal: bool = False
+    is_automated: bool = False
+    language: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if "author" not in data and "author_id" in data:
+                data = {**data, "author": data["author_id"]}
+            role = data.get("role")
+            if isinstance(role, str) and role not in Role.__members__:
+                mapped = normalise_role(role)
+                if mapped is None:
+                    raise ValueError(
+                        f"unknown role {role!r}; valid: customer, agent, bot, system (or a usual synonym)"
+                    )
+                data = {**data, "role": mapped.value}
+        return data
+
+    @field_validator("id", "author", mode="before")
+    @classmethod
+    def _id_to_str(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("an id must be a string or a number")
+        if isinstance(v, int | float):
+            return str(v)
+        if v == "":
+            return None
+        return v
+
+    @field_validator("sent_at", mode="after")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return to_utc(v)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_none(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @property
+    def is_answer(self) -> bool:
+        """True for a message that counts as a human agent answer (not bot, auto-reply or note)."""
+        return self.role is Role.agent and not self.is_internal and not self.is_automated
+
+
+class ConversationIn(_Model):
+    """One conversation with its messages in order."""
+
+    id: str
+    source: str = "jsonl"
+    channel: str = "other"
+    channel_raw: str | None = None
+    subject: str | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    status: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    customer: Party = Field(default_factory=Party)
+    assignee: Party | None = None
+    team: str | None = None
+    satisfaction: Satisfaction | None = None
+    language: str | None = None
+    messages: list[MessageIn]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _channel(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "channel" in data:
+            raw = data.get("channel")
+            if raw is not None and not isinstance(raw, str):
+                raise ValueError(f"channel must be a string, got {type(raw).__name__}")
+            data = {**data, "channel": normalise_channel(raw)}
+            if raw and data["channel"] != raw and not data.get("channel_raw"):
+                data["channel_raw"] = raw
+        return data
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_to_str(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("an id must be a string or a number")
+        return str(v) if isinstance(v, int | float) else v
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("id must not be empty")
+        return v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [t.strip() for t in v.replace("|", ";").replace(",", ";").split(";") if t.strip()]
+        return v
+
+    @field_validator("created_at", "closed_at", mode="after")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return to_utc(v)
+
+    @model_validator(mode="after")
+    def _check_messages(self) -> ConversationIn:
+        if not self.messages:
+            raise ValueError("a conversation needs at least one message")
+        seen: set[str] = set()
+        for msg in self.messages:
+            if msg.id in seen:
+                raise ValueError(f"message id {msg.id!r} occurs twice in conversation {self.id!r}")
+            seen.add(msg.id)
+        if self.created_at is None:
+            known = [m.sent_at for m in self.messages if m.sent_at is not None]
+            self.created_at = min(known) if known else None
+        return self
+
+    def to_canonical(self) -> dict[str, Any]:
+        """The canonical JSONL record (JSON-ready: times as ISO strings, empty optionals dropped)."""
+        out: dict[str, Any] = {"id": self.id, "source": self.source, "channel": self.channel}
+        if self.channel_raw:
+            out["channel_raw"] = self.channel_raw
+        for key in ("subject", "status", "team", "language"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["created_at"] = iso(self.created_at)
+        if self.closed_at is not None:
+            out["closed_at"] = iso(self.closed_at)
+        if self.tags:
+            out["tags"] = list(self.tags)
+        out["customer"] = self.customer.model_dump(exclude_none=True)
+        if self.assignee is not None:
+            out["assignee"] = self.assignee.model_dump(exclude_none=True)
+        if self.satisfaction is not None:
+            out["satisfaction"] = self.satisfaction.model_dump(exclude_none=True)
+        out["messages"] = [
+            {
+                "id": m.id,
+                "role": m.role.value,
+                "author": m.author,
+                **({"author_name": m.author_name} if m.author_name else {}),
+                "sent_at": iso(m.sent_at),
+                "text": m.text,
+                **({"raw_text": m.raw_text} if m.raw_text is not None and m.raw_text != m.text else {}),
+                **({"is_internal": True} if m.is_internal else {}),
+                **({"is_automated": True} if m.is_automated else {}),
+                **({"language": m.language} if m.language else {}),
+            }
+            for m in self.messages
+        ]
+        return out
