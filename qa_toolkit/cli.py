@@ -38,9 +38,7 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-def _options(
-    tz: str, support: list[str] | None, column: list[str] | None, unknown_role: str, source: str | None
-):  # type: ignore[no-untyped-def]
+def _options(tz: str, support: list[str] | None, column: list[str] | None, unknown_role: str, source: str | None):  # type: ignore[no-untyped-def]
     from qa_toolkit.importers import ImportOptions
 
     column_map: dict[str, str] = {}
@@ -79,7 +77,11 @@ def import_(
         bool, typer.Option("--skip-invalid", help="Import the good records; write rejects to --rejects.")
     ] = False,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Where rejects go with --skip-invalid [default: <first file>.rejects.jsonl in the current folder]")
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Where rejects go with --skip-invalid [default: <first file>.rejects.jsonl in the current folder]",
+        ),
     ] = None,
     db: DbOption = None,
     tz: TzOption = "UTC",
@@ -119,14 +121,18 @@ def import_(
         console.print(f"[yellow]{summary.duplicates_in_input:,} conversations occurred twice in the input; "
                       "the last occurrence was kept[/]")  # fmt: skip
     if skip_invalid:
-        console.print(f"rejected {summary.rejected:,} records" + (f" (reasons in {rejects})" if summary.rejected else ""))
+        console.print(
+            f"rejected {summary.rejected:,} records" + (f" (reasons in {rejects})" if summary.rejected else "")
+        )
     elif summary.rejected:
         console.print(f"rejected {summary.rejected:,} records")
 
 
 @app.command("export")
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (canonical) or csv (one row per message)")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl (canonical) or csv (one row per message)")
+    ] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file [default: standard output]")] = None,
     db: DbOption = None,
 ) -> None:
@@ -207,7 +213,9 @@ def stats(
     for col in ("agent", "name", "replies", "conversations"):
         table.add_column(col, justify="right" if col in ("replies", "conversations") else "left")
     for row in figures["by_agent"]:
-        table.add_row(row["agent_id"] or "-", row["agent_name"] or "", f"{row['replies']:,}", f"{row['conversations']:,}")
+        table.add_row(
+            row["agent_id"] or "-", row["agent_name"] or "", f"{row['replies']:,}", f"{row['conversations']:,}"
+        )
     out.print(table)
     table = Table(title="thread metrics", title_justify="left")
     for col in ("metric", "known", "mean", "median", "p90", "max"):

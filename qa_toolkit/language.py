@@ -18,7 +18,6 @@ from qa_toolkit.types import Role
 SUPPORTED = ("en", "nl", "de", "fr", "es", "it", "pt")
 MIN_LETTERS = 12
 _MAX_CHARS = 400
-_LETTERS = re.compile(r"[^\W\d_]")
 _NOISE = re.compile(r"(@\w+|https?://\S+|__\w+__|#\w+)")
 
 
@@ -31,8 +30,12 @@ def _detector():  # type: ignore[no-untyped-def]
 
 
 def _prepare(text: str) -> str | None:
-    text = _NOISE.sub(" ", text or "")[:_MAX_CHARS]
-    return text if len(_LETTERS.findall(text)) >= MIN_LETTERS else None
+    text = (
+        _NOISE.sub(" ", text or "")[:_MAX_CHARS]
+        if ("@" in text or "http" in text or "_" in text or "#" in text)
+        else (text or "")[:_MAX_CHARS]
+    )
+    return text if len(text) >= MIN_LETTERS and sum(map(str.isalpha, text)) >= MIN_LETTERS else None
 
 
 def detect_languages(texts: Sequence[str]) -> list[str | None]:
@@ -54,20 +57,42 @@ def detect_languages(texts: Sequence[str]) -> list[str | None]:
 
 
 def fill_languages(convs: Sequence[ConversationIn]) -> None:
-    """Set ``language`` on messages (and conversations) that lack it, in place, in one batch.
+    """Set ``language`` on conversations and messages that lack it, in place, in one batch.
 
-    A message too short to tell takes the conversation's language: the most common language of its
-    customer messages, else of all its messages."""
-    pending = [(c, m) for c in convs for m in c.messages if m.language is None and m.text]
-    if pending:
-        for (_, msg), lang in zip(pending, detect_languages([m.text for _, m in pending]), strict=True):
-            msg.language = lang
-    for conv in convs:
+    Import-time detection runs once per conversation, on a sample of the customer's text (else of the
+    whole thread): a thread's sample is far more reliable than a two-word message and costs one
+    detection instead of ten. Messages without a language take the conversation's. Scoring detects
+    each reply's own language where it matters (qa_toolkit.classifiers)."""
+    todo = [c for c in convs if c.language is None or any(m.language is None for m in c.messages)]
+    need = [c for c in todo if c.language is None]
+    given: dict[int, str] = {}
+    for conv in need:
+        counts = Counter(m.language for m in conv.messages if m.language and m.role is Role.customer)
+        if counts:
+            given[id(conv)] = counts.most_common(1)[0][0]
+    samples = [c for c in need if id(c) not in given]
+    for conv, lang in zip(samples, detect_languages([_sample(c) for c in samples]), strict=True):
+        conv.language = lang
+    for conv in todo:
         if conv.language is None:
-            counts = Counter(m.language for m in conv.messages if m.language and m.role is Role.customer)
-            if not counts:
-                counts = Counter(m.language for m in conv.messages if m.language)
-            conv.language = counts.most_common(1)[0][0] if counts else None
+            conv.language = given.get(id(conv))
         for msg in conv.messages:
             if msg.language is None:
                 msg.language = conv.language
+
+
+def _sample(conv: ConversationIn, limit: int = 160) -> str:
+    """Up to ``limit`` characters of the customer's text (all text when the customer wrote too little)."""
+    for roles in ((Role.customer,), (Role.customer, Role.agent, Role.bot, Role.system)):
+        parts: list[str] = []
+        size = 0
+        for msg in conv.messages:
+            if msg.role in roles and msg.text:
+                text = _NOISE.sub(" ", msg.text) if ("@" in msg.text or "http" in msg.text) else msg.text
+                parts.append(text)
+                size += len(text)
+                if size >= limit:
+                    break
+        if size >= MIN_LETTERS or roles[-1] is Role.system:
+            return " ".join(parts)[:limit]
+    return ""

@@ -176,9 +176,27 @@ AUTO_REPLY_PATTERNS = re.compile(
 )
 
 
+_AUTO_HINTS = (
+    "automat",
+    "auto-re",
+    "autore",
+    "do not reply",
+    "received your",
+    "within",
+    "office",
+    "ontvangen",
+    "werkdag",
+    "abwesen",
+    "ponse",
+)
+
+
 def looks_automated(text: str) -> bool:
     """True when the wording is that of an auto-acknowledgement or auto-responder."""
-    return bool(text) and bool(AUTO_REPLY_PATTERNS.search(text))
+    if not text:
+        return False
+    low = text.lower()
+    return any(h in low for h in _AUTO_HINTS) and bool(AUTO_REPLY_PATTERNS.search(text))
 
 
 def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minutes=3)) -> None:
@@ -199,7 +217,8 @@ def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minute
             and last_customer_at is not None
             and timedelta(0) <= msg.sent_at - last_customer_at <= max_delay
         )
-        explicit = bool(re.search(r"automat|auto-?repl|do not reply|out of (the )?office|afwezig|abwesen",
-                                  msg.text, re.I))
+        explicit = bool(
+            re.search(r"automat|auto-?repl|do not reply|out of (the )?office|afwezig|abwesen", msg.text, re.I)
+        )
         if quick or explicit:
             msg.is_automated = True

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from qa_toolkit.db import crud
 from qa_toolkit.db.engine import get_engine
 from qa_toolkit.errors import ImportFileError
-from qa_toolkit.importers import ImportOptions, Importer, Rejected, get_importer, sniff_format
+from qa_toolkit.importers import Importer, ImportOptions, Rejected, get_importer, sniff_format
 from qa_toolkit.language import fill_languages
 from qa_toolkit.normalise import mark_auto_replies
 from qa_toolkit.schema import ConversationIn

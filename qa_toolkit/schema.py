@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qa_toolkit.types import Role, normalise_channel, normalise_role
 
@@ -19,6 +19,10 @@ def to_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    if value.tzinfo is UTC:
+        return value
+    if not value.utcoffset():
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
@@ -30,8 +34,13 @@ def iso(value: datetime | None) -> str | None:
     return to_utc(value).isoformat().replace("+00:00", "Z")
 
 
+_ROLES = frozenset(Role.__members__)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, validate_assignment=False)
+    model_config = ConfigDict(
+        extra="ignore", str_strip_whitespace=False, validate_assignment=False, coerce_numbers_to_str=True
+    )
 
 
 class Party(_Model):
@@ -74,7 +83,9 @@ class MessageIn(_Model):
 
     id: str
     role: Role
-    author: str | None = Field(default=None, description="author id")
+    author: str | None = Field(
+        default=None, description="author id", validation_alias=AliasChoices("author", "author_id")
+    )
     author_name: str | None = None
     sent_at: datetime | None = None
     text: str = ""
@@ -83,32 +94,20 @@ class MessageIn(_Model):
     is_automated: bool = False
     language: str | None = None
 
-    @model_validator(mode="before")
+    @field_validator("role", mode="before")
     @classmethod
-    def _accept_aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if "author" not in data and "author_id" in data:
-                data = {**data, "author": data["author_id"]}
-            role = data.get("role")
-            if isinstance(role, str) and role not in Role.__members__:
-                mapped = normalise_role(role)
-                if mapped is None:
-                    raise ValueError(
-                        f"unknown role {role!r}; valid: customer, agent, bot, system (or a usual synonym)"
-                    )
-                data = {**data, "role": mapped.value}
-        return data
-
-    @field_validator("id", "author", mode="before")
-    @classmethod
-    def _id_to_str(cls, v: Any) -> Any:
-        if isinstance(v, bool):
-            raise ValueError("an id must be a string or a number")
-        if isinstance(v, int | float):
-            return str(v)
-        if v == "":
-            return None
+    def _role_synonyms(cls, v: Any) -> Any:
+        if isinstance(v, str) and v not in _ROLES:
+            mapped = normalise_role(v)
+            if mapped is None:
+                raise ValueError(f"unknown role {v!r}; valid: customer, agent, bot, system (or a usual synonym)")
+            return mapped
         return v
+
+    @field_validator("author", mode="before")
+    @classmethod
+    def _empty_author(cls, v: Any) -> Any:
+        return None if v == "" else v
 
     @field_validator("sent_at", mode="after")
     @classmethod
@@ -156,13 +155,6 @@ class ConversationIn(_Model):
             if raw and data["channel"] != raw and not data.get("channel_raw"):
                 data["channel_raw"] = raw
         return data
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_to_str(cls, v: Any) -> Any:
-        if isinstance(v, bool):
-            raise ValueError("an id must be a string or a number")
-        return str(v) if isinstance(v, int | float) else v
 
     @field_validator("id")
     @classmethod

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import JSON, DateTime, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from qa_toolkit.db.models import Conversation, Message
@@ -43,6 +43,37 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.messages += other.messages
+
+
+def _sqlite_dt(value: datetime | None) -> str | None:
+    """A UTC datetime as SQLAlchemy's SQLite DateTime type stores it (naive ISO text, microseconds)."""
+    return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows. On SQLite the rows go straight to the driver's executemany (SQLAlchemy's
+    per-row parameter processing costs more than SQLite's insert itself); elsewhere through Core."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    cols = list(rows[0])
+    convert = []
+    for i, name in enumerate(cols):
+        col_type = table.c[name].type
+        if isinstance(col_type, DateTime):
+            convert.append((i, _sqlite_dt))
+        elif isinstance(col_type, JSON):
+            convert.append((i, lambda v: None if v is None else orjson.dumps(v).decode()))
+    params = []
+    for row in rows:
+        values = list(row.values())
+        for i, fn in convert:
+            values[i] = fn(values[i])
+        params.append(tuple(values))
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    conn.exec_driver_sql(sql, params)
 
 
 def existing_hashes(conn: Connection, *, keys: Sequence[str]) -> dict[str, str]:
@@ -93,8 +124,12 @@ def _conversation_row(conv: ConversationIn, key: str, digest: str, m: ThreadMetr
         "duration_seconds": m.duration_seconds,
         "unanswered_customer_turns": m.unanswered_customer_turns,
         "customer_waits": [
-            {"customer_message_id": w.customer_message_id, "agent_message_id": w.agent_message_id,
-             "seconds": w.seconds, "answered": w.answered}
+            {
+                "customer_message_id": w.customer_message_id,
+                "agent_message_id": w.agent_message_id,
+                "seconds": w.seconds,
+                "answered": w.answered,
+            }
             for w in m.customer_waits
         ],
     }
@@ -142,15 +177,13 @@ def write_conversations(
             conn.execute(update(CONV).where(CONV.c.key == key).values(**row))
     if new:
         rows = [
-            _conversation_row(c, conversation_key(c.source, c.id), d, compute_metrics(c.messages), now)
-            for c, d in new
+            _conversation_row(c, conversation_key(c.source, c.id), d, compute_metrics(c.messages), now) for c, d in new
         ]
-        conn.execute(insert(CONV), rows)
+        bulk_insert(conn, CONV, rows)
     msg_rows: list[dict] = []
     for conv, _ in (*new, *changed):
         msg_rows.extend(_message_rows(conv, conversation_key(conv.source, conv.id)))
-    if msg_rows:
-        conn.execute(insert(MSG), msg_rows)
+    bulk_insert(conn, MSG, msg_rows)
     counts.messages = len(msg_rows)
     return counts
 
@@ -258,9 +291,7 @@ def store_stats(engine: Engine, *, top_agents: int = 25) -> dict[str, Any]:
             .order_by(func.count().desc())
             .limit(top_agents)
         ).all()
-        n_agents = conn.execute(
-            select(func.count(func.distinct(agent_col))).where(answers)
-        ).scalar_one()
+        n_agents = conn.execute(select(func.count(func.distinct(agent_col))).where(answers)).scalar_one()
         metric_cols = {
             "exchanges": CONV.c.exchanges,
             "first_response_seconds": CONV.c.first_response_seconds,
@@ -296,9 +327,7 @@ def store_stats(engine: Engine, *, top_agents: int = 25) -> dict[str, Any]:
                 select(func.count()).select_from(MSG).where(MSG.c.is_internal.is_(True))
             ).scalar_one(),
             "agents": n_agents,
-            "by_agent": [
-                {"agent_id": a, "agent_name": n, "replies": r, "conversations": c} for a, n, r, c in agents
-            ],
+            "by_agent": [{"agent_id": a, "agent_name": n, "replies": r, "conversations": c} for a, n, r, c in agents],
             "metrics": metrics,
             "conversations_with_unanswered_turn": unanswered,
             "conversations_without_human_answer": no_answer,

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from qa_toolkit.db import models  # noqa: F401  (registers the tables)
@@ -46,6 +45,8 @@ def get_engine(url: str | None = None) -> Engine:
         raise StoreError(f"database URL {url!r} is not usable: {exc}") from None
     except OperationalError as exc:
         raise StoreError(f"cannot open database {url!r}: {exc.orig}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open database {url!r}: {exc.strerror or exc}") from None
     except ModuleNotFoundError as exc:
         raise StoreError(
             f"database URL {url!r} needs the driver {exc.name!r}: pip install 'qa-toolkit[postgres]'"

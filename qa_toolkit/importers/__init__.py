@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib
 
 from qa_toolkit.importers.base import (
-    ImportOptions,
     Importer,
+    ImportOptions,
     Item,
     Rejected,
     get_importer,

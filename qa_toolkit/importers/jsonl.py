@@ -7,7 +7,14 @@ from pathlib import Path
 
 import orjson
 
-from qa_toolkit.importers.base import ImportOptions, Item, Rejected, build_conversation, iter_lines, register_importer
+from qa_toolkit.importers.base import (
+    ImportOptions,
+    Item,
+    Rejected,
+    build_conversation,
+    iter_lines,
+    register_importer,
+)
 
 
 @register_importer("jsonl.v1")
