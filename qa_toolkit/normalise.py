@@ -115,9 +115,25 @@ def strip_reply(text: str, *, languages: tuple[str, ...] = REPLY_LANGUAGES) -> s
     except Exception:  # the parser is a heuristic; never lose a message because of it
         return text.strip()
     if not mail.replies:
-        return text.strip()
+        return _cut_at_quote_header(text.strip())
     body = (mail.replies[0].body or "").strip()
-    return body if body else text.strip()
+    return _cut_at_quote_header(body) if body else text.strip()
+
+
+# "On Mon, 3 Mar 2025 at 11:24, Acme <help@acme.example> wrote:" and its Dutch, German and French forms,
+# possibly wrapped over two lines (Gmail wraps long attribution lines)
+_QUOTE_HEADER = re.compile(
+    r"^\s*(On|Op|Am|Le)\s[^\n]{0,200}?(\n[^\n]{0,200}?)?(wrote|schreef|schrieb|a\s+écrit)\s*[^\n]{0,120}:\s*$",
+    re.M,
+)
+
+
+def _cut_at_quote_header(text: str) -> str:
+    """Drop an attribution line and everything after it when the parser left one in."""
+    m = _QUOTE_HEADER.search(text)
+    if m and m.start() > 0 and re.search(r"\d", m.group(0)):
+        return text[: m.start()].rstrip()
+    return text
 
 
 def clean_body(raw: str, *, html: bool | None = None, strip_quotes: bool = True) -> str:

@@ -29,9 +29,9 @@ class Channel(StrEnum):
 ROLE_SYNONYMS: dict[str, Role] = {}
 for _role, _names in {
     Role.customer: "customer user end-user end_user enduser contact lead visitor requester inbound incoming "
-    "client cust consumer guest member",
+    "client cust consumer guest member klant kunde klantin kundin",
     Role.agent: "agent admin teammate staff operator support rep representative outbound outgoing "
-    "employee advisor assignee responder",
+    "employee advisor assignee responder team medewerker mitarbeiter mitarbeiterin conseiller conseillere",
     Role.bot: "bot ai assistant fin answer_bot answerbot automation virtual_agent chatbot ai_agent",
     Role.system: "system event lineitem activity note_system",
 }.items():

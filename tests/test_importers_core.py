@@ -85,8 +85,9 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(ImportFileError, match="empty"):
         sniff_format(empty)
+    (tmp_path / "sub").mkdir()
     with pytest.raises(ImportFileError, match="is a directory"):
-        sniff_format(tmp_path)
+        sniff_format(tmp_path / "sub")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

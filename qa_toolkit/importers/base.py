@@ -142,16 +142,21 @@ def read_head(path: Path, size: int = 65536) -> bytes:
 
 def sniff_format(path: Path) -> Importer:
     """The importer most likely to read ``path``; a clear error when none recognises it."""
-    head = read_head(path)
-    if not head.strip():
-        raise ImportFileError(str(path), "the file is empty")
     _load_builtin()
+    if path.is_dir():  # a folder of files (e-mail): only importers that read folders say yes
+        head = b""
+    else:
+        head = read_head(path)
+        if not head.strip():
+            raise ImportFileError(str(path), "the file is empty")
     scored = sorted(
         ((imp.sniff(path, head), name) for name, imp in _REGISTRY.items() if ".v" not in name),
         reverse=True,
     )
     best_score, best = scored[0]
     if best_score < 0.3:
+        if path.is_dir():
+            raise ImportFileError(str(path), "is a directory, and no format reads it (name one with --format)")
         raise ImportFileError(
             str(path),
             "format not recognised; name one with --format " + "|".join(importer_names()),
