@@ -28,9 +28,13 @@ DbOption = Annotated[
 ]
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", help="Input format: auto, jsonl, csv, twcs, zendesk, intercom, freshdesk, "
-                 "helpscout, email, twcs-airlines, ibm-cdp"),
-]  # fmt: skip
+    typer.Option(
+        "--format",
+        "-f",
+        help="Input format: auto, jsonl, csv, twcs, zendesk, intercom, freshdesk, "
+        "helpscout, email, twcs-airlines, ibm-cdp",
+    ),
+]
 
 
 def _fail(exc: Exception) -> None:
@@ -48,9 +52,12 @@ def _options(tz: str, support: list[str] | None, column: list[str] | None, unkno
             raise QAError(f"--column takes CANONICAL=HEADER, got {item!r}")
         column_map[canonical.strip()] = header.strip()
     return ImportOptions(
-        tz=tz, support_addresses=tuple(support or ()), column_map=column_map, unknown_role=unknown_role,
+        tz=tz,
+        support_addresses=tuple(support or ()),
+        column_map=column_map,
+        unknown_role=unknown_role,
         source=source,
-    )  # fmt: skip
+    )
 
 
 TzOption = Annotated[str, typer.Option("--tz", help="Time zone for timestamps without an offset (CSV).")]
@@ -98,15 +105,25 @@ def import_(
         if skip_invalid and rejects is None:
             rejects = Path.cwd() / f"{files[0].name}.rejects.jsonl"
         with Progress(
-            SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-            TextColumn("{task.completed:,} conversations"), TimeElapsedColumn(), console=console,
-            transient=True, disable=not console.is_terminal,
-        ) as bar:  # fmt: skip
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} conversations"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
             task = bar.add_task("importing", total=None)
             summary = import_files(
-                files, fmt=fmt, db=db, options=options, skip_invalid=skip_invalid, rejects_path=rejects,
+                files,
+                fmt=fmt,
+                db=db,
+                options=options,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects,
                 progress=lambda n: bar.update(task, completed=n),
-            )  # fmt: skip
+            )
     except QAError as exc:
         _fail(exc)
         return
@@ -118,8 +135,10 @@ def import_(
         f"{c.unchanged:,} unchanged; {c.messages:,} messages written"
     )
     if summary.duplicates_in_input:
-        console.print(f"[yellow]{summary.duplicates_in_input:,} conversations occurred twice in the input; "
-                      "the last occurrence was kept[/]")  # fmt: skip
+        console.print(
+            f"[yellow]{summary.duplicates_in_input:,} conversations occurred twice in the input; "
+            "the last occurrence was kept[/]"
+        )
     if skip_invalid:
         console.print(
             f"rejected {summary.rejected:,} records" + (f" (reasons in {rejects})" if summary.rejected else "")
@@ -196,13 +215,22 @@ def stats(
         sys.stdout.write(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     out = Console()
-    out.print(f"[bold]{figures['conversations']:,}[/] conversations, [bold]{figures['messages']:,}[/] messages, "
-              f"{figures['agents']:,} agents")  # fmt: skip
+    out.print(
+        f"[bold]{figures['conversations']:,}[/] conversations, [bold]{figures['messages']:,}[/] messages, "
+        f"{figures['agents']:,} agents"
+    )
     roles = figures["messages_by_role"]
-    out.print("messages by role: " + ", ".join(f"{k} {v:,}" for k, v in roles.items())
-              + f"; auto-replies {figures['automated_messages']:,}; internal notes {figures['internal_notes']:,}")  # fmt: skip
-    for title, key in (("source", "by_source"), ("channel", "by_channel"), ("team", "by_team"),
-                       ("language", "by_language")):  # fmt: skip
+    out.print(
+        "messages by role: "
+        + ", ".join(f"{k} {v:,}" for k, v in roles.items())
+        + f"; auto-replies {figures['automated_messages']:,}; internal notes {figures['internal_notes']:,}"
+    )
+    for title, key in (
+        ("source", "by_source"),
+        ("channel", "by_channel"),
+        ("team", "by_team"),
+        ("language", "by_language"),
+    ):
         table = Table(title=f"by {title}", title_justify="left")
         table.add_column(title)
         table.add_column("conversations", justify="right")
@@ -224,8 +252,10 @@ def stats(
         show = (lambda v: "-" if v is None else f"{v:.1f}") if name == "exchanges" else _fmt_seconds
         table.add_row(name, f"{m['known']:,}", show(m["mean"]), show(m["median"]), show(m["p90"]), show(m["max"]))
     out.print(table)
-    out.print(f"conversations without a human answer: {figures['conversations_without_human_answer']:,}; "
-              f"with an unanswered customer turn: {figures['conversations_with_unanswered_turn']:,}")  # fmt: skip
+    out.print(
+        f"conversations without a human answer: {figures['conversations_without_human_answer']:,}; "
+        f"with an unanswered customer turn: {figures['conversations_with_unanswered_turn']:,}"
+    )
 
 
 @app.command("formats")

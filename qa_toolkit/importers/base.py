@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from qa_toolkit.errors import ImportFileError, UnknownNameError
 from qa_toolkit.schema import ConversationIn
 
-
 FIELD_LIMIT = 16 * 1024 * 1024  # the largest CSV field we accept (a cut-off quote would otherwise eat the file)
 
 
