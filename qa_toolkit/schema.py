@@ -64,11 +64,23 @@ class Satisfaction(_Model):
 
     @property
     def normalised(self) -> float | None:
-        """The score mapped onto [0, 1] when the scale is numeric ("1-5", "0-10", "-103..103")."""
+        """The score mapped onto [0, 1]: numeric scales ("1-5", "0-10", "-103..103"), ordered label
+        scales ("bad/good", "not-good/ok/great": the score is the label's position, from 0), and
+        Freshdesk's seven-point survey (-103..103, where 100 is neutral)."""
         if self.score is None or not self.scale:
             return None
-        for sep in ("..", "-", "–"):
-            lo, _, hi = self.scale.partition(sep) if sep != "-" else self.scale.rpartition("-")
+        scale = self.scale.strip()
+        if scale == "-103..103" and self.score in _FRESHDESK_STEPS:
+            return _FRESHDESK_STEPS[self.score]
+        if "/" in scale:
+            steps = [p for p in scale.split("/") if p]
+            if len(steps) >= 2 and 0 <= self.score <= len(steps) - 1:
+                return self.score / (len(steps) - 1)
+            return None
+        for sep in ("..", "–", "-"):
+            lo, found, hi = scale.rpartition(sep) if sep == "-" else scale.partition(sep)
+            if not found:
+                continue
             try:
                 low, high = float(lo), float(hi)
             except ValueError:
@@ -76,6 +88,10 @@ class Satisfaction(_Model):
             if high > low:
                 return min(1.0, max(0.0, (self.score - low) / (high - low)))
         return None
+
+
+# Freshdesk's survey answers: 103 extremely happy ... 100 neutral ... -103 extremely unhappy
+_FRESHDESK_STEPS = {103: 1.0, 102: 5 / 6, 101: 4 / 6, 100: 0.5, -101: 2 / 6, -102: 1 / 6, -103: 0.0}
 
 
 class MessageIn(_Model):

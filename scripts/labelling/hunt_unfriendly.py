@@ -1,0 +1,88 @@
+"""Write labelling batches of the replies most likely to be cold, blaming or dismissive (unfriendly replies
+are about 1% of real replies): replies are ranked by cold wording, missing warmth and VADER negativity,
+and the top ones go to the labellers, who decide. Texts go OUTSIDE the repository.
+
+    python scripts/labelling/hunt_unfriendly.py --out /work/labelwork --exclude /work/labelwork/manifest.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from make_batches import view, write_batch  # type: ignore[import-not-found]
+
+from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+
+WARM = re.compile(
+    r"\b(thank|thanks|happy|glad|sorry|apolog|appreciate|love|hope|great|welcome|hi|hello|hey|please|understand|"
+    r"frustrat)\w*|!|😊|🙂|❤|💙",
+    re.I,
+)
+COLD = re.compile(
+    r"(as (we|i) (already |previously )?(said|stated|mentioned|told|explained|advised)|"
+    r"you (should|must|need to|have to|will have to)|you (did not|didn't|failed|were told|were advised|chose|agreed)|"
+    r"not (our|my) (problem|fault|responsibility)|nothing (more |else )?(we|i) can do|"
+    r"(per|as per|according to) (our|the) (policy|terms|rules)|your responsibility|"
+    r"we (cannot|can't|won't|will not|are unable|do not|don't)|no (refund|compensation|exception)s?\b|"
+    r"not (possible|permitted|allowed|eligible)|\bunable\b|\bonly\b|\bmust\b|\bsimply\b|\bclearly\b|"
+    r"\bobviously\b|\bactually\b)",
+    re.I,
+)
+
+
+def coldness(text: str, analyzer) -> float:  # type: ignore[no-untyped-def]
+    s = analyzer.polarity_scores(text)
+    return (
+        len(COLD.findall(text)) - 1.2 * len(WARM.findall(text)) + 3 * s["neg"] - max(s["compound"], 0)
+        + (0.8 if len(text) < 60 else 0)
+    )  # fmt: skip
+
+
+def main() -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="manifest.json or label files")
+    ap.add_argument("--train", type=int, default=150)
+    ap.add_argument("--eval", type=int, default=60)
+    ap.add_argument("--batch", type=int, default=75)
+    args = ap.parse_args()
+    data = shared_data_dir()
+    if data is None:
+        raise SystemExit("../shared/data not found")
+    done: set[str] = set()
+    for p in args.exclude:
+        text = p.read_text()
+        done |= (
+            set(json.loads(text)) if p.suffix == ".json" else {json.loads(x)["item"] for x in text.splitlines() if x}
+        )
+    analyzer = SentimentIntensityAnalyzer()
+    manifest = json.loads((args.out / "manifest.json").read_text()) if (args.out / "manifest.json").exists() else {}
+    for prefix, splits, k in (("hunt-train", ["airlines-train", "ibm-dev", "twcs-sample"], args.train),
+                              ("hunt-eval", ["airlines-test", "ibm-test"], args.eval)):  # fmt: skip
+        seen_text: set[str] = set()
+        ranked = []
+        for item in (i for s in splits for i in iter_reply_items(s, data)):
+            key = item.reply.text.strip().lower()
+            if item.item in done or not key or key in seen_text:
+                continue
+            seen_text.add(key)
+            ranked.append((coldness(item.reply.text, analyzer), item))
+        ranked.sort(key=lambda x: -x[0])
+        chosen = [it for _, it in ranked[:k]]
+        for b in range(0, len(chosen), args.batch):
+            name = f"{prefix}-{b // args.batch + 1:02d}"
+            write_batch(args.out, name, [view(it) for it in chosen[b : b + args.batch]])
+            manifest.update(
+                {it.item: {"batch": name, "sampling": "unfriendly-hunt"} for it in chosen[b : b + args.batch]}
+            )
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    print("done")
+
+
+if __name__ == "__main__":
+    main()
