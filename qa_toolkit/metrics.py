@@ -78,66 +78,71 @@ def is_answer(msg: MessageIn) -> bool:
     return msg.role is Role.agent and not msg.is_internal and not msg.is_automated
 
 
+_CUSTOMER, _AGENT, _BOT = Role.customer, Role.agent, Role.bot
+
+
 def compute_metrics(messages: Sequence[MessageIn]) -> ThreadMetrics:
     """All thread metrics for messages in conversation order."""
     customer_messages = agent_messages = bot_messages = automated = notes = 0
-    turns: list[tuple[str, list[MessageIn]]] = []  # ("c" | "a", messages)
+    turns: list[tuple[bool, list[MessageIn]]] = []  # (is customer turn, messages)
+    first_customer: MessageIn | None = None
+    first_answer: MessageIn | None = None
     for msg in messages:
         if msg.is_internal:
             notes += 1
             continue
+        role = msg.role
+        if role is _CUSTOMER and first_customer is None:
+            first_customer = msg
         if msg.is_automated:
             automated += 1
             continue
-        if msg.role is Role.customer:
+        if role is _CUSTOMER:
             customer_messages += 1
-            kind = "c"
-        elif msg.role is Role.agent:
+            is_customer = True
+        elif role is _AGENT:
             agent_messages += 1
-            kind = "a"
+            is_customer = False
+            if first_customer is not None and first_answer is None:
+                first_answer = msg
         else:
-            if msg.role is Role.bot:
+            if role is _BOT:
                 bot_messages += 1
             continue
-        if turns and turns[-1][0] == kind:
+        if turns and turns[-1][0] is is_customer:
             turns[-1][1].append(msg)
         else:
-            turns.append((kind, [msg]))
+            turns.append((is_customer, [msg]))
 
-    exchanges = 0
     waits: list[Wait] = []
     replies: list[float] = []
-    for i, (kind, msgs) in enumerate(turns):
-        if kind != "c":
+    customer_turns = agent_turns = 0
+    for i, (is_customer, msgs) in enumerate(turns):
+        if not is_customer:
+            agent_turns += 1
             continue
-        nxt = turns[i + 1] if i + 1 < len(turns) else None
-        if nxt is None:
+        customer_turns += 1
+        if i + 1 == len(turns):
             waits.append(Wait(msgs[0].id, None, None, False))
             continue
-        exchanges += 1
-        answer = nxt[1][0]
+        answer = turns[i + 1][1][0]
         waits.append(Wait(msgs[0].id, answer.id, _seconds(msgs[0].sent_at, answer.sent_at), True))
         reply = _seconds(msgs[-1].sent_at, answer.sent_at)
         if reply is not None:
             replies.append(reply)
 
-    first_response = None
-    first_customer = next((m for m in messages if m.role is Role.customer and not m.is_internal), None)
-    if first_customer is not None:
-        started = False
-        for msg in messages:
-            if msg is first_customer:
-                started = True
-            elif started and is_answer(msg):
-                first_response = _seconds(first_customer.sent_at, msg.sent_at)
-                break
-
+    first_response = (
+        _seconds(first_customer.sent_at, first_answer.sent_at)
+        if first_customer is not None and first_answer is not None
+        else None
+    )
     known_waits = [w.seconds for w in waits if w.seconds is not None]
     times = [m.sent_at for m in messages if m.sent_at is not None]
+    answered = sum(1 for w in waits if w.answered)
     return ThreadMetrics(
-        exchanges=exchanges,
-        customer_turns=sum(1 for k, _ in turns if k == "c"),
-        agent_turns=sum(1 for k, _ in turns if k == "a"),
+        exchanges=answered,
+        customer_turns=customer_turns,
+        agent_turns=agent_turns,
         customer_messages=customer_messages,
         agent_messages=agent_messages,
         bot_messages=bot_messages,
@@ -148,6 +153,6 @@ def compute_metrics(messages: Sequence[MessageIn]) -> ThreadMetrics:
         median_agent_reply_seconds=percentile(replies, 50),
         p90_agent_reply_seconds=percentile(replies, 90),
         duration_seconds=_seconds(min(times), max(times)) if len(times) >= 2 else None,
-        unanswered_customer_turns=sum(1 for w in waits if not w.answered),
+        unanswered_customer_turns=len(waits) - answered,
         customer_waits=waits,
     )

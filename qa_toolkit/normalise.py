@@ -215,6 +215,9 @@ def looks_automated(text: str) -> bool:
     return any(h in low for h in _AUTO_HINTS) and bool(AUTO_REPLY_PATTERNS.search(text))
 
 
+_EXPLICIT_AUTO = re.compile(r"automat|auto-?repl|do not reply|out of (the )?office|afwezig|abwesen", re.I)
+
+
 def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minutes=3)) -> None:
     """Set ``is_automated`` on agent messages whose wording is an auto-acknowledgement and that came
     within ``max_delay`` of the customer message before them (or have no time, when the wording
@@ -226,15 +229,10 @@ def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minute
             continue
         if msg.role is not Role.agent or msg.is_automated or msg.is_internal:
             continue
-        if not looks_automated(msg.text):
-            continue
         quick = (
             msg.sent_at is not None
             and last_customer_at is not None
             and timedelta(0) <= msg.sent_at - last_customer_at <= max_delay
         )
-        explicit = bool(
-            re.search(r"automat|auto-?repl|do not reply|out of (the )?office|afwezig|abwesen", msg.text, re.I)
-        )
-        if quick or explicit:
+        if (quick or _EXPLICIT_AUTO.search(msg.text) is not None) and looks_automated(msg.text):
             msg.is_automated = True

@@ -128,25 +128,29 @@ def import_files(
         summary.files.append(str(path))
         summary.formats.append(importer.name)
 
-    seen: set[str] = set()
     try:
         with engine.begin() as conn:
             buf: list[ConversationIn] = []
 
             def flush() -> None:
-                keys = [crud.conversation_key(c.source, c.id) for c in buf]
-                # a conversation repeated inside the input: the last one wins
-                unique: dict[str, ConversationIn] = {}
-                for key, conv in zip(keys, buf, strict=True):
-                    if key in seen or key in unique:
+                # a conversation repeated within a batch: the last one wins (a repeat in a later batch is
+                # compared with the stored one like any re-import; no set of every key is kept, so memory
+                # stays flat)
+                unique: dict[tuple[str, str], ConversationIn] = {}
+                for conv in buf:
+                    key = (conv.source, conv.id)
+                    if key in unique:
                         summary.duplicates_in_input += 1
                     unique[key] = conv
-                seen.update(unique)
                 enrich(list(unique.values()))  # the digest covers what is stored, so enrich first
-                hashes = {k: crud.content_hash(c) for k, c in unique.items()}
-                stored = crud.existing_hashes(conn, keys=list(unique))
-                new = [(c, hashes[k]) for k, c in unique.items() if k not in stored]
-                changed = [(c, hashes[k]) for k, c in unique.items() if k in stored and stored[k] != hashes[k]]
+                stored = crud.existing(conn, keys=list(unique))
+                new, changed = [], []
+                for key, conv in unique.items():
+                    digest = crud.content_hash(conv)
+                    if key not in stored:
+                        new.append((conv, digest))
+                    elif stored[key].content_hash != digest:
+                        changed.append((conv, digest, stored[key].id))
                 counts = crud.write_conversations(conn, new=new, changed=changed)
                 counts.unchanged = len(unique) - len(new) - len(changed)
                 summary.counts.add(counts)

@@ -20,10 +20,8 @@ def to_utc(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    if value.tzinfo is UTC:
+    if value.tzinfo is UTC or not value.utcoffset():  # UTC already (pydantic's own UTC tzinfo included)
         return value
-    if not value.utcoffset():
-        return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 

@@ -74,7 +74,7 @@ def test_metrics_are_stored_with_the_conversation(fixtures: Path, db_url: str) -
     with get_engine(db_url).connect() as conn:
         row = conn.execute(
             text("select exchanges, first_response_seconds, automated_messages, internal_notes, customer_waits "
-                 "from conversation where key = 'helpdesk:c-2'")
+                 "from conversation where source = 'helpdesk' and external_id = 'c-2'")
         ).one()  # fmt: skip
     # customer 09:58:11, auto-reply and note skipped, first human answer 10:24:31
     assert row.exchanges == 1  # the customer's thank-you is an unanswered (closing) turn

@@ -50,6 +50,24 @@ def _sqlite_dt(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
+def _sqlite_converters(table: Any, cols: Sequence[str]) -> list[tuple[int, Any]]:
+    convert = []
+    for i, name in enumerate(cols):
+        col_type = table.c[name].type
+        if isinstance(col_type, DateTime):
+            convert.append((i, _sqlite_dt))
+        elif isinstance(col_type, JSON):
+            convert.append((i, lambda v: None if v is None else orjson.dumps(v).decode()))
+    return convert
+
+
+def _sqlite_params(table: Any, cols: Sequence[str], row: dict[str, Any], convert: Any = None) -> tuple:
+    values = list(row.values())
+    for i, fn in convert if convert is not None else _sqlite_converters(table, cols):
+        values[i] = fn(values[i])
+    return tuple(values)
+
+
 def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many rows. On SQLite the rows go straight to the driver's executemany (SQLAlchemy's
     per-row parameter processing costs more than SQLite's insert itself); elsewhere through Core."""
@@ -59,36 +77,37 @@ def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) ->
         conn.execute(insert(table), list(rows))
         return
     cols = list(rows[0])
-    convert = []
-    for i, name in enumerate(cols):
-        col_type = table.c[name].type
-        if isinstance(col_type, DateTime):
-            convert.append((i, _sqlite_dt))
-        elif isinstance(col_type, JSON):
-            convert.append((i, lambda v: None if v is None else orjson.dumps(v).decode()))
-    params = []
-    for row in rows:
-        values = list(row.values())
-        for i, fn in convert:
-            values[i] = fn(values[i])
-        params.append(tuple(values))
+    convert = _sqlite_converters(table, cols)
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, [_sqlite_params(table, cols, row, convert) for row in rows])
 
 
-def existing_hashes(conn: Connection, *, keys: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        rows = conn.execute(select(CONV.c.key, CONV.c.content_hash).where(CONV.c.key.in_(chunk)))
-        out.update({k: h for k, h in rows})
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    content_hash: str
+
+
+def existing(conn: Connection, *, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+    """Stored conversations among (source, external id) keys: their ids and content digests."""
+    out: dict[tuple[str, str], Stored] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, ext in keys:
+        by_source.setdefault(source, []).append(ext)
+    for source, ids in by_source.items():
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(CONV.c.id, CONV.c.external_id, CONV.c.content_hash).where(
+                    (CONV.c.source == source) & CONV.c.external_id.in_(ids[i : i + 500])
+                )
+            )
+            out.update({(source, ext): Stored(cid, digest) for cid, ext, digest in rows})
     return out
 
 
-def _conversation_row(conv: ConversationIn, key: str, digest: str, m: ThreadMetrics, now: datetime) -> dict:
+def _conversation_row(conv: ConversationIn, digest: str, m: ThreadMetrics, now: datetime) -> dict:
     sat = conv.satisfaction
     return {
-        "key": key,
         "source": conv.source,
         "external_id": conv.id,
         "channel": conv.channel,
@@ -135,13 +154,13 @@ def _conversation_row(conv: ConversationIn, key: str, digest: str, m: ThreadMetr
     }
 
 
-def _message_rows(conv: ConversationIn, key: str) -> list[dict]:
+def _message_rows(conv: ConversationIn, conversation_id: int) -> list[dict]:
     return [
         {
-            "conversation_key": key,
+            "conversation_id": conversation_id,
             "seq": seq,
             "external_id": msg.id,
-            "role": msg.role.value,
+            "role": msg.role,  # a StrEnum: stored as its value
             "author_id": msg.author,
             "author_name": msg.author_name,
             "sent_at": msg.sent_at,
@@ -155,34 +174,46 @@ def _message_rows(conv: ConversationIn, key: str) -> list[dict]:
     ]
 
 
+def _insert_conversations(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert conversation rows; their new ids, in order."""
+    if conn.dialect.name == "sqlite":
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cols = list(rows[0])
+        sql = f"INSERT INTO conversation ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        ids = []
+        for row in rows:
+            cur.execute(sql, _sqlite_params(CONV, cols, row))
+            ids.append(cur.lastrowid)
+        return ids
+    result = conn.execute(insert(CONV).returning(CONV.c.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]
+
+
 def write_conversations(
     conn: Connection,
     *,
     new: Sequence[tuple[ConversationIn, str]],
-    changed: Sequence[tuple[ConversationIn, str]],
+    changed: Sequence[tuple[ConversationIn, str, int]],
 ) -> UpsertCounts:
-    """Insert new and replace changed conversations (with their messages and metrics).
+    """Insert new conversations and replace changed ones (with their messages and metrics).
 
-    ``new`` and ``changed`` hold (conversation, content hash); the caller decided which is which
-    (see ``existing_hashes``) and has already enriched them (languages, auto-replies)."""
+    ``new`` holds (conversation, content digest), ``changed`` (conversation, digest, stored id); the caller
+    decided which is which (see ``existing``) and has already enriched them (languages, auto-replies)."""
     now = datetime.now(UTC)
     counts = UpsertCounts(new=len(new), updated=len(changed))
-    if changed:
-        keys = [conversation_key(c.source, c.id) for c, _ in changed]
-        for i in range(0, len(keys), 500):
-            conn.execute(delete(MSG).where(MSG.c.conversation_key.in_(keys[i : i + 500])))
-        for conv, digest in changed:
-            key = conversation_key(conv.source, conv.id)
-            row = _conversation_row(conv, key, digest, compute_metrics(conv.messages), now)
-            conn.execute(update(CONV).where(CONV.c.key == key).values(**row))
-    if new:
-        rows = [
-            _conversation_row(c, conversation_key(c.source, c.id), d, compute_metrics(c.messages), now) for c, d in new
-        ]
-        bulk_insert(conn, CONV, rows)
     msg_rows: list[dict] = []
-    for conv, _ in (*new, *changed):
-        msg_rows.extend(_message_rows(conv, conversation_key(conv.source, conv.id)))
+    if changed:
+        ids = [cid for _, _, cid in changed]
+        for i in range(0, len(ids), 500):
+            conn.execute(delete(MSG).where(MSG.c.conversation_id.in_(ids[i : i + 500])))
+        for conv, digest, cid in changed:
+            row = _conversation_row(conv, digest, compute_metrics(conv.messages), now)
+            conn.execute(update(CONV).where(CONV.c.id == cid).values(**row))
+            msg_rows.extend(_message_rows(conv, cid))
+    if new:
+        rows = [_conversation_row(c, d, compute_metrics(c.messages), now) for c, d in new]
+        for (conv, _), cid in zip(new, _insert_conversations(conn, rows), strict=True):
+            msg_rows.extend(_message_rows(conv, cid))
     bulk_insert(conn, MSG, msg_rows)
     counts.messages = len(msg_rows)
     return counts
@@ -232,26 +263,23 @@ def _conversation_from_rows(row: Any, messages: Iterable[Any]) -> ConversationIn
 
 
 def iter_conversations(engine: Engine, *, batch_size: int = 500) -> Iterator[ConversationIn]:
-    """Every stored conversation, in key order, streamed in batches (memory stays flat)."""
-    last: str | None = None
+    """Every stored conversation, in import order, streamed in batches (memory stays flat)."""
+    last = 0
     with engine.connect() as conn:
         while True:
-            query = select(CONV).order_by(CONV.c.key).limit(batch_size)
-            if last is not None:
-                query = query.where(CONV.c.key > last)
-            rows = conn.execute(query).all()
+            rows = conn.execute(select(CONV).where(CONV.c.id > last).order_by(CONV.c.id).limit(batch_size)).all()
             if not rows:
                 return
-            keys = [r.key for r in rows]
-            by_conv: dict[str, list[Any]] = {k: [] for k in keys}
+            ids = [r.id for r in rows]
+            by_conv: dict[int, list[Any]] = {i: [] for i in ids}
             msgs = conn.execute(
-                select(MSG).where(MSG.c.conversation_key.in_(keys)).order_by(MSG.c.conversation_key, MSG.c.seq)
+                select(MSG).where(MSG.c.conversation_id.in_(ids)).order_by(MSG.c.conversation_id, MSG.c.seq)
             )
             for m in msgs:
-                by_conv[m.conversation_key].append(m)
+                by_conv[m.conversation_id].append(m)
             for row in rows:
-                yield _conversation_from_rows(row, by_conv[row.key])
-            last = keys[-1]
+                yield _conversation_from_rows(row, by_conv[row.id])
+            last = ids[-1]
 
 
 def count_rows(engine: Engine) -> dict[str, int]:
@@ -284,7 +312,7 @@ def store_stats(engine: Engine, *, top_agents: int = 25) -> dict[str, Any]:
                 MSG.c.author_id,
                 func.max(MSG.c.author_name),
                 func.count(),
-                func.count(func.distinct(MSG.c.conversation_key)),
+                func.count(func.distinct(MSG.c.conversation_id)),
             )
             .where(answers)
             .group_by(MSG.c.author_id)

@@ -20,7 +20,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA cache_size=-16384")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 

@@ -1,11 +1,12 @@
-"""All SQLModel tables. Conversations are keyed ``<source>:<external id>``; messages by (conversation, seq)."""
+"""All SQLModel tables. A conversation has an integer id and is unique by (source, external id); its
+messages are keyed by (conversation id, seq). Integer keys keep bulk inserts append-only."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -21,7 +22,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_team_channel", "team", "channel"),
     )
 
-    key: str = Field(sa_column=Column(String, primary_key=True))
+    id: int | None = Field(default=None, primary_key=True)
     source: str = Field(sa_column=Column(String, nullable=False))
     external_id: str = Field(sa_column=Column(String, nullable=False))
     channel: str = Field(default="other", index=True)
@@ -62,12 +63,16 @@ class Conversation(SQLModel, table=True):
 
 class Message(SQLModel, table=True):
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_author", "author_id"),)
-
-    conversation_key: str = Field(
-        sa_column=Column(String, ForeignKey("conversation.key", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),
+        Index("ix_message_author", "author_id"),
     )
-    seq: int = Field(primary_key=True)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False)
+    )
+    seq: int
     external_id: str
     role: str
     author_id: str | None = None
