@@ -17,6 +17,9 @@ class UnknownNameError(QAError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return self.args[0]
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]  # picklable (errors cross the import worker's queue)
+        return (type(self), (self.kind, self.name, self.valid))
+
 
 class ImportFileError(QAError):
     """A file that cannot be imported at all, or a record in it that is invalid.
@@ -27,6 +30,9 @@ class ImportFileError(QAError):
     def __init__(self, location: str, reason: str) -> None:
         self.location, self.reason = location, reason
         super().__init__(f"{location}: {reason}")
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.location, self.reason))
 
 
 class StoreError(QAError):

@@ -234,5 +234,8 @@ def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minute
             and last_customer_at is not None
             and timedelta(0) <= msg.sent_at - last_customer_at <= max_delay
         )
-        if (quick or _EXPLICIT_AUTO.search(msg.text) is not None) and looks_automated(msg.text):
+        text = msg.text
+        explicit = ("uto" in text or "UTO" in text or "reply" in text or "ffice" in text or "afwezig" in text
+                    or "bwesen" in text) and _EXPLICIT_AUTO.search(text) is not None  # fmt: skip
+        if (quick or explicit) and looks_automated(text):
             msg.is_automated = True

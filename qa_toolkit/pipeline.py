@@ -3,9 +3,12 @@ in one transaction."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import IO
 
 import orjson
@@ -13,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from qa_toolkit.db import crud
 from qa_toolkit.db.engine import get_engine
-from qa_toolkit.errors import ImportFileError
+from qa_toolkit.errors import ImportFileError, QAError
 from qa_toolkit.importers import Importer, ImportOptions, Rejected, get_importer, sniff_format
 from qa_toolkit.language import fill_languages
 from qa_toolkit.normalise import mark_auto_replies
@@ -104,6 +107,90 @@ class ImportSummary:
     duplicates_in_input: int = 0
 
 
+@dataclass
+class _Batch:
+    prepared: list[crud.Prepared]
+    read: int
+    duplicates: int
+
+
+def _events(
+    paths: Sequence[Path], fmt: str, options: ImportOptions | None, batch: int, dialect: str
+) -> Iterator[tuple]:
+    """The import's pure half, as a stream of events: ("file", path, format), ("reject", Rejected),
+    ("batch", _Batch). Conversations are enriched, hashed, measured and turned into rows here."""
+    buf: list[ConversationIn] = []
+
+    def flush() -> _Batch:
+        # a conversation repeated within a batch: the last one wins (a repeat in a later batch is compared
+        # with the stored one like any re-import; no set of every key is kept, so memory stays flat)
+        unique: dict[tuple[str, str], ConversationIn] = {(c.source, c.id): c for c in buf}
+        enrich(list(unique.values()))  # the digest covers what is stored, so enrich first
+        out = _Batch([crud.prepare(c, dialect=dialect) for c in unique.values()], len(buf), len(buf) - len(unique))
+        buf.clear()
+        return out
+
+    events: list[tuple] = []
+    on_reject = events.append  # collected, then yielded in order with the conversations
+    for conv in read_conversations(
+        paths, fmt=fmt, options=options,
+        on_reject=lambda r: on_reject(("reject", r)),
+        on_file=lambda path, imp: on_reject(("file", str(path), imp.name)),
+    ):  # fmt: skip
+        if events:
+            yield from events
+            events.clear()
+        buf.append(conv)
+        if len(buf) >= batch:
+            yield ("batch", flush())
+    yield from events
+    if buf:
+        yield ("batch", flush())
+
+
+def _worker(paths: Sequence[Path], fmt: str, options: ImportOptions | None, batch: int, dialect: str, queue) -> None:  # type: ignore[no-untyped-def]
+    try:
+        for event in _events(paths, fmt, options, batch, dialect):
+            queue.put(event)
+        queue.put(("done",))
+    except QAError as exc:
+        queue.put(("error", exc))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        queue.put(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+def _events_in_worker(
+    paths: Sequence[Path], fmt: str, options: ImportOptions | None, batch: int, dialect: str
+) -> Iterator[tuple]:
+    """``_events`` run in a second process, so that preparing the next batch overlaps writing this one
+    (the machine's second core does the parsing, validation, language detection and metrics)."""
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    queue = ctx.Queue(maxsize=4)  # bounded: memory stays flat whatever the file's size
+    proc = ctx.Process(target=_worker, args=(list(paths), fmt, options, batch, dialect, queue), daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                event = queue.get(timeout=5)
+            except Empty:
+                if not proc.is_alive():
+                    raise QAError(f"the import worker stopped unexpectedly (exit code {proc.exitcode})") from None
+                continue
+            kind = event[0]
+            if kind == "done":
+                return
+            if kind == "error":
+                raise event[1]
+            if kind == "crash":
+                raise RuntimeError(f"the import worker failed: {event[1]}")
+            yield event
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+        queue.close()
+
+
 def import_files(
     paths: Sequence[Path],
     *,
@@ -114,57 +201,47 @@ def import_files(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     batch: int = BATCH,
+    parallel: bool = True,
 ) -> ImportSummary:
     """Import files into the store in ONE transaction: any error (without ``skip_invalid``) leaves the
     database exactly as it was. Re-importing unchanged conversations changes nothing.
 
+    With ``parallel`` (the default) a worker process reads and prepares batches while this process writes.
     ``progress`` is called with the number of conversations read after every batch."""
     engine = db if isinstance(db, Engine) else get_engine(db)
+    paths = [Path(p) for p in paths]
+    for path in paths:  # fail fast, before any work, on a missing file or an unknown format
+        resolve_importer(path, fmt)
     summary = ImportSummary()
     rejects_file = open(rejects_path, "wb") if (skip_invalid and rejects_path) else None  # noqa: SIM115
     sink = RejectSink(skip_invalid=skip_invalid, out=rejects_file)
-
-    def on_file(path: Path, importer: Importer) -> None:
-        summary.files.append(str(path))
-        summary.formats.append(importer.name)
-
+    dialect = engine.dialect.name
+    source = _events_in_worker if parallel else _events
     try:
         with engine.begin() as conn:
-            buf: list[ConversationIn] = []
-
-            def flush() -> None:
-                # a conversation repeated within a batch: the last one wins (a repeat in a later batch is
-                # compared with the stored one like any re-import; no set of every key is kept, so memory
-                # stays flat)
-                unique: dict[tuple[str, str], ConversationIn] = {}
-                for conv in buf:
-                    key = (conv.source, conv.id)
-                    if key in unique:
-                        summary.duplicates_in_input += 1
-                    unique[key] = conv
-                enrich(list(unique.values()))  # the digest covers what is stored, so enrich first
-                stored = crud.existing(conn, keys=list(unique))
-                new, changed = [], []
-                for key, conv in unique.items():
-                    digest = crud.content_hash(conv)
-                    if key not in stored:
-                        new.append((conv, digest))
-                    elif stored[key].content_hash != digest:
-                        changed.append((conv, digest, stored[key].id))
-                counts = crud.write_conversations(conn, new=new, changed=changed)
-                counts.unchanged = len(unique) - len(new) - len(changed)
-                summary.counts.add(counts)
-                summary.read += len(buf)
-                buf.clear()
-                if progress is not None:
-                    progress(summary.read)
-
-            for conv in read_conversations(paths, fmt=fmt, options=options, on_reject=sink, on_file=on_file):
-                buf.append(conv)
-                if len(buf) >= batch:
-                    flush()
-            if buf:
-                flush()
+            for event in source(paths, fmt, options, batch, dialect):
+                if event[0] == "file":
+                    summary.files.append(event[1])
+                    summary.formats.append(event[2])
+                elif event[0] == "reject":
+                    sink(event[1])
+                else:
+                    prepared: _Batch = event[1]
+                    stored = crud.existing(conn, keys=[(p.source, p.external_id) for p in prepared.prepared])
+                    new = [p for p in prepared.prepared if (p.source, p.external_id) not in stored]
+                    changed = [
+                        (p, stored[(p.source, p.external_id)].id)
+                        for p in prepared.prepared
+                        if (p.source, p.external_id) in stored
+                        and stored[(p.source, p.external_id)].content_hash != p.digest
+                    ]
+                    counts = crud.write_prepared(conn, new=new, changed=changed)
+                    counts.unchanged = len(prepared.prepared) - len(new) - len(changed)
+                    summary.counts.add(counts)
+                    summary.read += prepared.read
+                    summary.duplicates_in_input += prepared.duplicates
+                    if progress is not None:
+                        progress(summary.read)
     finally:
         if rejects_file is not None:
             rejects_file.close()

@@ -79,12 +79,26 @@ def write_corpus(path: Path, messages: int, *, with_language: bool, seed: int = 
     return conv_no
 
 
+def _rss_kb(pid: int | str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of this process and its children (the import's worker process)."""
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            children = fh.read().split()
+    except OSError:
+        children = []
+    return (_rss_kb(pid) + sum(_rss_kb(c) for c in children)) / 1024
 
 
 def main() -> None:
@@ -112,8 +126,13 @@ def main() -> None:
     print(f"imported {summary.read:,} conversations / {msgs:,} messages in {elapsed:.1f}s: "
           f"{msgs / elapsed:,.0f} messages/s")  # fmt: skip
     picks = [samples[int(i * (len(samples) - 1) / 9)] for i in range(10)] if samples else []
-    print("RSS while importing (conversations read: MB): " + ", ".join(f"{n:,}: {mb:.0f}" for n, mb in picks))
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+    print(
+        "RSS of both processes while importing (conversations read: MB): "
+        + ", ".join(f"{n:,}: {mb:.0f}" for n, mb in picks)
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MB (importing process), {peak_child:.0f} MB (worker process); "
           f"database {db.stat().st_size / 1e6:.0f} MB; cpu count {os.cpu_count()}")  # fmt: skip
     t0 = time.perf_counter()
     again = import_files([corpus], db=f"sqlite:///{db}")

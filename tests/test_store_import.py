@@ -172,3 +172,26 @@ def test_unusable_database_url_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         get_engine(f"sqlite:///{blocked}/sub/qa.db")
     assert shutil.which("python3")
+
+
+def test_in_process_and_worker_imports_store_the_same(fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "canonical" / "basic.jsonl"
+    outs = []
+    for parallel in (True, False):
+        url = f"sqlite:///{tmp_path / f'p{parallel}.db'}"
+        summary = import_files([path], db=url, parallel=parallel, batch=2)
+        assert summary.counts.new == 3 and summary.read == 3
+        buf = io.BytesIO()
+        write_jsonl(iter_conversations(get_engine(url)), buf)
+        outs.append(buf.getvalue())
+    assert outs[0] == outs[1]
+
+
+def test_conversation_rows_follow_the_table_columns() -> None:
+    from qa_toolkit.db import crud
+    from qa_toolkit.schema import ConversationIn
+
+    conv = ConversationIn.model_validate({"id": "x", "messages": [{"id": "1", "role": "customer", "text": "hi"}]})
+    prepared = crud.prepare(conv, dialect="postgresql")
+    assert list(prepared.row) == crud._CONV_COLUMNS
+    assert list(prepared.messages[0]) == list(crud.MESSAGE_COLUMNS)

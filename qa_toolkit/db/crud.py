@@ -47,7 +47,11 @@ class UpsertCounts:
 
 def _sqlite_dt(value: datetime | None) -> str | None:
     """A UTC datetime as SQLAlchemy's SQLite DateTime type stores it (naive ISO text, microseconds)."""
-    return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if value is None:
+        return None
+    if value.utcoffset():  # ConversationIn keeps times in UTC; this is for values from elsewhere
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_converters(table: Any, cols: Sequence[str]) -> list[tuple[int, Any]]:
@@ -154,69 +158,105 @@ def _conversation_row(conv: ConversationIn, digest: str, m: ThreadMetrics, now: 
     }
 
 
-def _message_rows(conv: ConversationIn, conversation_id: int) -> list[dict]:
-    return [
-        {
-            "conversation_id": conversation_id,
-            "seq": seq,
-            "external_id": msg.id,
-            "role": msg.role,  # a StrEnum: stored as its value
-            "author_id": msg.author,
-            "author_name": msg.author_name,
-            "sent_at": msg.sent_at,
-            "text": msg.text,
-            "raw_text": msg.raw_text if msg.raw_text != msg.text else None,
-            "is_internal": msg.is_internal,
-            "is_automated": msg.is_automated,
-            "language": msg.language,
-        }
-        for seq, msg in enumerate(conv.messages)
-    ]
+MESSAGE_COLUMNS = (
+    "conversation_id", "seq", "external_id", "role", "author_id", "author_name", "sent_at", "text", "raw_text",
+    "is_internal", "is_automated", "language",
+)  # fmt: skip
 
 
-def _insert_conversations(conn: Connection, rows: list[dict]) -> list[int]:
-    """Insert conversation rows; their new ids, in order."""
+@dataclass
+class Prepared:
+    """A conversation ready to write: its key, digest, conversation row and message rows.
+
+    On SQLite the rows are already driver parameters (tuples; each message tuple's first value is a
+    placeholder for the conversation id); elsewhere they are dicts for SQLAlchemy Core."""
+
+    source: str
+    external_id: str
+    digest: str
+    row: dict[str, Any] | tuple
+    messages: list[Any]
+
+
+def prepare(conv: ConversationIn, *, digest: str | None = None, dialect: str = "sqlite") -> Prepared:
+    """Metrics and rows for a conversation (pure work: this runs in the import's worker process)."""
+    digest = digest or content_hash(conv)
+    row = _conversation_row(conv, digest, compute_metrics(conv.messages), datetime.now(UTC))
+    if dialect == "sqlite":
+        dt = _sqlite_dt
+        return Prepared(
+            conv.source, conv.id, digest, _sqlite_params(CONV, list(row), row, _CONV_CONVERT),
+            [
+                (0, seq, m.id, m.role.value, m.author, m.author_name, dt(m.sent_at), m.text,
+                 m.raw_text if m.raw_text != m.text else None, m.is_internal, m.is_automated, m.language)
+                for seq, m in enumerate(conv.messages)
+            ],
+        )  # fmt: skip
+    return Prepared(
+        conv.source, conv.id, digest, row,
+        [
+            dict(zip(MESSAGE_COLUMNS, (0, seq, m.id, m.role.value, m.author, m.author_name, m.sent_at, m.text,
+                                       m.raw_text if m.raw_text != m.text else None, m.is_internal,
+                                       m.is_automated, m.language), strict=True))
+            for seq, m in enumerate(conv.messages)
+        ],
+    )  # fmt: skip
+
+
+def _insert_conversations(conn: Connection, rows: list[Any]) -> list[int]:
+    """Insert conversation rows (prepared for this dialect); their new ids, in order."""
     if conn.dialect.name == "sqlite":
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cols = list(rows[0])
-        sql = f"INSERT INTO conversation ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         ids = []
-        for row in rows:
-            cur.execute(sql, _sqlite_params(CONV, cols, row))
+        for params in rows:
+            cur.execute(_CONV_INSERT_SQL, params)
             ids.append(cur.lastrowid)
         return ids
     result = conn.execute(insert(CONV).returning(CONV.c.id, sort_by_parameter_order=True), rows)
     return [r[0] for r in result]
 
 
-def write_conversations(
-    conn: Connection,
-    *,
-    new: Sequence[tuple[ConversationIn, str]],
-    changed: Sequence[tuple[ConversationIn, str, int]],
+def write_prepared(
+    conn: Connection, *, new: Sequence[Prepared], changed: Sequence[tuple[Prepared, int]]
 ) -> UpsertCounts:
-    """Insert new conversations and replace changed ones (with their messages and metrics).
-
-    ``new`` holds (conversation, content digest), ``changed`` (conversation, digest, stored id); the caller
-    decided which is which (see ``existing``) and has already enriched them (languages, auto-replies)."""
-    now = datetime.now(UTC)
+    """Insert new conversations and replace changed ones (``changed`` pairs each with its stored id),
+    with their messages and metrics. The caller decided which is which (see ``existing``)."""
     counts = UpsertCounts(new=len(new), updated=len(changed))
-    msg_rows: list[dict] = []
+    sqlite = conn.dialect.name == "sqlite"
+    pending: list[tuple[Prepared, int]] = list(changed)
     if changed:
-        ids = [cid for _, _, cid in changed]
+        ids = [cid for _, cid in changed]
         for i in range(0, len(ids), 500):
             conn.execute(delete(MSG).where(MSG.c.conversation_id.in_(ids[i : i + 500])))
-        for conv, digest, cid in changed:
-            row = _conversation_row(conv, digest, compute_metrics(conv.messages), now)
-            conn.execute(update(CONV).where(CONV.c.id == cid).values(**row))
-            msg_rows.extend(_message_rows(conv, cid))
+        for prep, cid in changed:
+            row = dict(zip(_CONV_COLUMNS, prep.row, strict=True)) if sqlite else prep.row
+            if sqlite:
+                conn.exec_driver_sql(_CONV_UPDATE_SQL, (*prep.row, cid))
+            else:
+                conn.execute(update(CONV).where(CONV.c.id == cid).values(**row))
     if new:
-        rows = [_conversation_row(c, d, compute_metrics(c.messages), now) for c, d in new]
-        for (conv, _), cid in zip(new, _insert_conversations(conn, rows), strict=True):
-            msg_rows.extend(_message_rows(conv, cid))
-    bulk_insert(conn, MSG, msg_rows)
-    counts.messages = len(msg_rows)
+        pending.extend(zip(new, _insert_conversations(conn, [p.row for p in new]), strict=True))
+    if sqlite:
+        params = [(cid, *m[1:]) for prep, cid in pending for m in prep.messages]
+        if params:
+            conn.exec_driver_sql(_MSG_INSERT_SQL, params)
+    else:
+        params = [{**m, "conversation_id": cid} for prep, cid in pending for m in prep.messages]
+        if params:
+            conn.execute(insert(MSG), params)
+    counts.messages = len(params)
     return counts
+
+
+_CONV_COLUMNS = [c.name for c in CONV.columns if c.name != "id"]
+_CONV_CONVERT = _sqlite_converters(CONV, _CONV_COLUMNS)
+_CONV_INSERT_SQL = (
+    f"INSERT INTO conversation ({', '.join(_CONV_COLUMNS)}) VALUES ({', '.join('?' * len(_CONV_COLUMNS))})"
+)
+_CONV_UPDATE_SQL = f"UPDATE conversation SET {', '.join(f'{c} = ?' for c in _CONV_COLUMNS)} WHERE id = ?"
+_MSG_INSERT_SQL = (
+    f"INSERT INTO message ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))})"
+)
 
 
 # --------------------------------------------------------------------------- reading back
