@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -38,7 +39,7 @@ FormatOption = Annotated[
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -129,7 +130,7 @@ def import_(
         return
     c = summary.counts
     for path, name in zip(summary.files, summary.formats, strict=True):
-        console.print(f"read {path} as [bold]{name}[/]")
+        console.print(f"read {escape(path)} as [bold]{name}[/]")
     console.print(
         f"imported {summary.read:,} conversations: {c.new:,} new, {c.updated:,} updated, "
         f"{c.unchanged:,} unchanged; {c.messages:,} messages written"
@@ -141,7 +142,8 @@ def import_(
         )
     if skip_invalid:
         console.print(
-            f"rejected {summary.rejected:,} records" + (f" (reasons in {rejects})" if summary.rejected else "")
+            f"rejected {summary.rejected:,} records"
+            + (f" (reasons in {escape(str(rejects))})" if summary.rejected else "")
         )
     elif summary.rejected:
         console.print(f"rejected {summary.rejected:,} records")
@@ -180,7 +182,10 @@ def export(
     except QAError as exc:
         _fail(exc)
         return
-    console.print(f"exported {n:,} conversations" + (f" to {out}" if out else ""))
+    except OSError as exc:
+        _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
+        return
+    console.print(f"exported {n:,} conversations" + (f" to {escape(str(out))}" if out else ""))
 
 
 def _fmt_seconds(value: float | None) -> str:

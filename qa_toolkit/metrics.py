@@ -58,7 +58,8 @@ class ThreadMetrics:
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    return (end - start).total_seconds()
+    seconds = (end - start).total_seconds()
+    return seconds if seconds >= 0 else None  # out-of-order times: unknown, not negative
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -41,7 +41,10 @@ def parse_timestamp(value: object, *, tz: str = "UTC") -> datetime | None:
             raise ValueError(f"not a timestamp: {text!r} (expected ISO 8601 or unix seconds)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz))
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp out of range: {text!r}") from None
 
 
 def _from_unix(seconds: float) -> datetime:
@@ -147,10 +150,14 @@ def clean_body(raw: str, *, html: bool | None = None, strip_quotes: bool = True)
 
 # --------------------------------------------------------------------------- social agents
 
-# ^AB  *TMT  -KC  ~Mike  /JD  at the very end of a tweet (optionally followed by an emoji or a dot)
-_SIGNATURE = re.compile(r"(?:^|\s|[^\w\s])(?:[\^*~/]|-\s?|–\s?)\s?([A-Z][A-Za-z]{1,11})[.!\s\W]{0,3}$")
-_CONTINUATION = re.compile(r"\s*(\.\.\.|…)?\s*\(?\d/\d\)?\s*$")
-_SIGNATURE_STOP = {"DM", "DMs", "Thanks", "Thank", "Cheers", "Regards", "Team", "Help", "Support", "Please"}
+# ^AB  *TMT  -KC  ~Mike  /JD  -Becky  ^cr  *KellenF at the very end of a post (after it maybe a link, an emoji,
+# a dot or a thread counter such as "1/2")
+_SIGNATURE = re.compile(r"(?:^|\s|[^\w\s])([\^*~/]|-|–)\s?([A-Za-z][A-Za-z]{0,11})[.!\s\W]{0,3}$")
+_CONTINUATION = re.compile(r"(\s*(\.\.\.|…)?\s*\(?\d/\d\)?|\s*https?://\S+)+\s*$")
+_SIGNATURE_STOP = {
+    "DM", "DMs", "Thanks", "Thank", "Cheers", "Regards", "Team", "Help", "Support", "Please", "Hi", "Hello", "You",
+    "Us", "It", "Me", "In", "On", "Up", "Out", "Here", "There", "Now", "Today", "Soon", "Again", "Done",
+}  # fmt: skip
 
 
 def agent_signature(text: str) -> str | None:
@@ -161,13 +168,15 @@ def agent_signature(text: str) -> str | None:
     m = _SIGNATURE.search(text)
     if not m:
         return None
-    sig = m.group(1)
-    if sig in _SIGNATURE_STOP:
+    marker, sig = m.group(1), m.group(2)
+    if sig in _SIGNATURE_STOP or sig.lower() in {s.lower() for s in _SIGNATURE_STOP}:
         return None
-    # initials (AB, TMT, KC) or a capitalised first name (Kelly)
-    if sig.isupper() and len(sig) <= 4:
+    if marker in "^*~/":  # an unambiguous sign-off marker: initials in any case, or a name
+        return sig if len(sig) <= 12 else None
+    # after a dash: initials (AB, TMT) or a capitalised first name (-Becky), not ordinary words
+    if sig.isupper() and 2 <= len(sig) <= 4:
         return sig
-    if sig[0].isupper() and sig[1:].islower() and text[m.start(1) - 1] in "^*~/":
+    if sig[0].isupper() and sig[1:].islower() and len(sig) >= 3:
         return sig
     return None
 
@@ -215,7 +224,15 @@ def looks_automated(text: str) -> bool:
     return any(h in low for h in _AUTO_HINTS) and bool(AUTO_REPLY_PATTERNS.search(text))
 
 
-_EXPLICIT_AUTO = re.compile(r"automat|auto-?repl|do not reply|out of (the )?office|afwezig|abwesen", re.I)
+# wording that says outright that the message itself is automatic (humans write "out of office hours" or
+# "you will get an automatic reply", so neither counts)
+_EXPLICIT_AUTO = re.compile(
+    r"\bthis (is an?|message is an?|e-?mail is an?) automat|\bauto-?(reply|response|responder)\b|"
+    r"\bautomated (response|message|reply|e-?mail)\b|\bdo not reply to this (e-?mail|message)|"
+    r"\bi am (currently )?out of (the )?office\b|\bdit is een automatisch|\bdies ist eine automatische|"
+    r"\bceci est une? (r[ée]ponse|message) automatique",
+    re.I,
+)
 
 
 def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minutes=3)) -> None:
@@ -229,13 +246,16 @@ def mark_auto_replies(messages: list, *, max_delay: timedelta = timedelta(minute
             continue
         if msg.role is not Role.agent or msg.is_automated or msg.is_internal:
             continue
+        if "is_automated" in msg.model_fields_set:  # the source said so explicitly (is_automated: false)
+            continue
         quick = (
             msg.sent_at is not None
             and last_customer_at is not None
             and timedelta(0) <= msg.sent_at - last_customer_at <= max_delay
         )
         text = msg.text
-        explicit = ("uto" in text or "UTO" in text or "reply" in text or "ffice" in text or "afwezig" in text
-                    or "bwesen" in text) and _EXPLICIT_AUTO.search(text) is not None  # fmt: skip
+        explicit = ("uto" in text or "UTO" in text or "reply" in text or "ffice" in text) and (
+            _EXPLICIT_AUTO.search(text) is not None
+        )
         if (quick or explicit) and looks_automated(text):
             msg.is_automated = True

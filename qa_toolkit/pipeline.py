@@ -13,10 +13,11 @@ from typing import IO
 
 import orjson
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from qa_toolkit.db import crud
 from qa_toolkit.db.engine import get_engine
-from qa_toolkit.errors import ImportFileError, QAError
+from qa_toolkit.errors import ImportFileError, QAError, StoreError
 from qa_toolkit.importers import Importer, ImportOptions, Rejected, get_importer, sniff_format
 from qa_toolkit.language import fill_languages
 from qa_toolkit.normalise import mark_auto_replies
@@ -213,7 +214,10 @@ def import_files(
     for path in paths:  # fail fast, before any work, on a missing file or an unknown format
         resolve_importer(path, fmt)
     summary = ImportSummary()
-    rejects_file = open(rejects_path, "wb") if (skip_invalid and rejects_path) else None  # noqa: SIM115
+    try:
+        rejects_file = open(rejects_path, "wb") if (skip_invalid and rejects_path) else None  # noqa: SIM115
+    except OSError as exc:
+        raise QAError(f"{rejects_path}: cannot write the rejects file ({exc.strerror or exc})") from None
     sink = RejectSink(skip_invalid=skip_invalid, out=rejects_file)
     dialect = engine.dialect.name
     source = _events_in_worker if parallel else _events
@@ -242,6 +246,9 @@ def import_files(
                     summary.duplicates_in_input += prepared.duplicates
                     if progress is not None:
                         progress(summary.read)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise StoreError(f"the database refused the import, nothing was written: {reason}") from None
     finally:
         if rejects_file is not None:
             rejects_file.close()

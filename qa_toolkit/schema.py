@@ -22,7 +22,10 @@ def to_utc(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=UTC)
     if value.tzinfo is UTC or not value.utcoffset():  # UTC already (pydantic's own UTC tzinfo included)
         return value
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"time out of range: {value.isoformat()}") from None
 
 
 def iso(value: datetime | None) -> str | None:
@@ -131,7 +134,15 @@ class MessageIn(_Model):
     @field_validator("text", mode="before")
     @classmethod
     def _text_none(cls, v: Any) -> Any:
-        return "" if v is None else v
+        if v is None:
+            return ""
+        return v.replace("\x00", "") if isinstance(v, str) and "\x00" in v else v
+
+    @model_validator(mode="after")
+    def _raw_text_only_when_different(self) -> MessageIn:
+        if self.raw_text is not None and (self.raw_text == self.text or "\x00" in self.raw_text):
+            self.raw_text = None if self.raw_text == self.text else self.raw_text.replace("\x00", "")
+        return self
 
     @property
     def is_answer(self) -> bool:

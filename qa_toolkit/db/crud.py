@@ -292,7 +292,7 @@ def _conversation_from_rows(row: Any, messages: Iterable[Any]) -> ConversationIn
                 author_name=m.author_name,
                 sent_at=to_utc(m.sent_at),
                 text=m.text,
-                raw_text=m.raw_text if m.raw_text is not None else m.text,
+                raw_text=m.raw_text,
                 is_internal=bool(m.is_internal),
                 is_automated=bool(m.is_automated),
                 language=m.language,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from qa_toolkit.db import models  # noqa: F401  (registers the tables)
@@ -43,8 +43,9 @@ def get_engine(url: str | None = None) -> Engine:
         SQLModel.metadata.create_all(engine)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"database URL {url!r} is not usable: {exc}") from None
-    except OperationalError as exc:
-        raise StoreError(f"cannot open database {url!r}: {exc.orig}") from None
+    except (OperationalError, DatabaseError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open database {url!r}: {reason}") from None
     except OSError as exc:
         raise StoreError(f"cannot open database {url!r}: {exc.strerror or exc}") from None
     except ModuleNotFoundError as exc:

@@ -210,6 +210,9 @@ def detect_encoding(path: Path, head: bytes) -> str:
             return "utf-8"
     if b"\x00" in head:
         raise ImportFileError(str(path), "not a text file (it contains NUL bytes)")
+    decoded = head.decode("utf-8", errors="replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in decoded):
+        return "utf-8"  # UTF-8 text with a stray invalid byte: read as UTF-8 so that line is reported
     try:
         head.decode("cp1252")
         return "cp1252"
@@ -224,11 +227,26 @@ def detect_encoding(path: Path, head: bytes) -> str:
 
 
 def iter_lines(path: Path, *, encoding: str | None = None) -> Iterator[tuple[int, str]]:
-    """(line number, line) for a text file, streaming; decoding errors name the line."""
+    """(line number, line) for a text file, streaming; a decoding error names its line.
+
+    ASCII-compatible encodings are decoded line by line from bytes (so the error is on the right line);
+    others (UTF-16) through a text stream."""
+    head = read_head(path)
+    encoding = encoding or detect_encoding(path, head)
     lineno = 0
     try:
-        with open_text(path, encoding=encoding) as fh:
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007
+        if codecs.lookup(encoding).name in _ASCII_COMPATIBLE:
+            with open_binary(path) as fh:
+                for lineno, raw in enumerate(fh, start=1):  # noqa: B007
+                    try:
+                        yield lineno, raw.decode(encoding)
+                    except UnicodeDecodeError as exc:
+                        raise ImportFileError(
+                            f"{path}:{lineno}", f"bytes that are not valid {exc.encoding} text ({exc.reason})"
+                        ) from None
+            return
+        with open_text(path, encoding=encoding) as text:
+            for lineno, line in enumerate(text, start=1):  # noqa: B007
                 yield lineno, line
     except UnicodeDecodeError as exc:
         raise ImportFileError(
@@ -236,3 +254,6 @@ def iter_lines(path: Path, *, encoding: str | None = None) -> Iterator[tuple[int
         ) from None
     except (EOFError, OSError) as exc:  # truncated or corrupt compressed stream
         raise ImportFileError(f"{path}:{lineno + 1}", f"the file is truncated or corrupt ({exc})") from None
+
+
+_ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1", "ascii", "iso8859-15"})

@@ -49,7 +49,7 @@ class TwcsAirlinesImporter:
 
     def sniff(self, path: Path, head: bytes) -> float:
         first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
-        return 0.95 if [c.strip('"') for c in first.split(",")][:4] == list(COLUMNS) else 0.0
+        return 0.95 if set(COLUMNS) <= {c.strip('"') for c in first.split(",")} else 0.0
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[Item]:
         csv.field_size_limit(FIELD_LIMIT)
@@ -61,8 +61,9 @@ class TwcsAirlinesImporter:
                 raise ImportFileError(str(path), "the file is empty") from None
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise ImportFileError(f"{path}:1", f"not a readable CSV header ({exc})") from None
-            if header[:4] != list(COLUMNS):
+            if not set(COLUMNS) <= set(header):
                 raise ImportFileError(f"{path}:1", f"expected columns {', '.join(COLUMNS)}; found {', '.join(header)}")
+            col = {c: header.index(c) for c in COLUMNS}
             while True:
                 start = reader.line_num + 1
                 try:
@@ -75,9 +76,10 @@ class TwcsAirlinesImporter:
                 except UnicodeDecodeError as exc:
                     raise ImportFileError(f"{path}:{start}", f"bytes that are not valid text ({exc.reason})") from None
                 location = f"{path}:{start}"
-                if len(row) < 4:
-                    yield Rejected(location, f"expected 4 columns, found {len(row)}")
+                if len(row) < len(header):
+                    yield Rejected(location, f"expected {len(header)} columns, found {len(row)}")
                     continue
+                row = [row[col[c]] for c in COLUMNS]
                 turns = thread_turns(row[2], row[3])
                 if not turns and not (row[2].strip() or row[3].strip()):
                     continue  # an empty record (the real file ends with one): nothing to import

@@ -296,7 +296,9 @@ def order_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for _, _, m in keyed]
 
 
-BOT_NAME = re.compile(r"\b(answer ?bot|chat ?bot|bot|ai agent|virtual (agent|assistant)|freddy( ai)?)\b", re.IGNORECASE)
+BOT_NAME = re.compile(
+    r"\b(answer ?bot|chat ?bot|bot|ai agent|virtual (agent|assistant)|freddy (ai|bot))\b", re.IGNORECASE
+)
 
 
 def looks_like_bot(name: str | None) -> bool:
@@ -890,9 +892,18 @@ class ZendeskImporter:
         day = (day_from or datetime.now(UTC)).astimezone(ctx.tz).date()
         lines = split_chat_transcript(transcript.lstrip(), day=day, tz=ctx.tz)
         out = []
+        requester = (requester_name or "").casefold().strip()
+        first_speaker = lines[0].name.casefold() if lines else None
         for n, line in enumerate(lines, start=1):
-            key = line.name.casefold()
-            if (requester_name and key == requester_name.casefold()) or _VISITOR.match(line.name):
+            key = line.name.casefold().strip()
+            is_requester = bool(requester) and (key == requester or requester.split()[0] == key
+                                                or requester.startswith(key + " "))  # fmt: skip
+            known_agent = ctx.user_by_name(line.name, users) is not None
+            if (
+                is_requester
+                or _VISITOR.match(line.name)
+                or (not requester and key == first_speaker and not known_agent and not looks_like_bot(line.name))
+            ):
                 role, author = "customer", requester_id
             elif looks_like_bot(line.name):
                 role, author = "bot", ctx.user_by_name(line.name, users)
