@@ -105,9 +105,18 @@ def test_canonical_round_trip_is_exact() -> None:
 
 @pytest.mark.parametrize(
     ("score", "scale", "expected"),
-    [(4, "1-5", 0.75), (103, "-103..103", 1.0), (-103, "-103..103", 0.0), (100, "-103..103", 0.5),
-     (1, "bad/good", 1.0), (0, "bad/good", 0.0), (1, "not-good/ok/great", 0.5), (3, "bad/good", None),
-     (7, "0-10", 0.7), (None, "1-5", None)],
+    [
+        (4, "1-5", 0.75),
+        (103, "-103..103", 1.0),
+        (-103, "-103..103", 0.0),
+        (100, "-103..103", 0.5),
+        (1, "bad/good", 1.0),
+        (0, "bad/good", 0.0),
+        (1, "not-good/ok/great", 0.5),
+        (3, "bad/good", None),
+        (7, "0-10", 0.7),
+        (None, "1-5", None),
+    ],
 )
 def test_satisfaction_normalised(score: float | None, scale: str, expected: float | None) -> None:
     assert Satisfaction(score=score, scale=scale).normalised == expected
