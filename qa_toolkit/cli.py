@@ -285,6 +285,92 @@ def demo(
     console.print(f"wrote {n:,} demo conversations to {out}")
 
 
+def _data_dir(value: Path | None) -> Path:
+    from qa_toolkit.datasets import shared_data_dir
+
+    data = value or shared_data_dir()
+    if data is None or not Path(data).is_dir():
+        raise QAError("../shared/data not found: training and evaluation read the research data there "
+                      "(set --data-dir or QA_SHARED_DATA)")  # fmt: skip
+    return Path(data)
+
+
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="The research data [default: ../shared/data]")]
+ModelsDirOption = Annotated[Path | None, typer.Option("--models-dir", help="Where models live [default: models/]")]
+
+
+@app.command("train")
+def train(data_dir: DataDirOption = None, models_dir: ModelsDirOption = None) -> None:
+    """Retrain the four reply classifiers from ../shared/data and the committed labels, evaluate them on
+    the evaluation set and write models/<name>-v1/ with their cards."""
+    from qa_toolkit.classifiers.training import train_all
+
+    try:
+        train_all(_data_dir(data_dir), models_dir=models_dir, log=lambda m: Console().print(escape(m)))
+    except QAError as exc:
+        _fail(exc)
+
+
+@app.command("evaluate")
+def evaluate(data_dir: DataDirOption = None, models_dir: ModelsDirOption = None) -> None:
+    """Per-class precision, recall, F1, calibration and confusion matrices of the saved classifiers on the
+    hand-labelled evaluation set; the figures are written into the model cards."""
+    from qa_toolkit.classifiers.training import evaluate_all
+
+    try:
+        evaluate_all(_data_dir(data_dir), models_dir=models_dir, log=lambda m: Console().print(escape(m)))
+    except QAError as exc:
+        _fail(exc)
+
+
+@app.command("score")
+def score(
+    input_file: Annotated[Path, typer.Argument(help="Any importable file.", metavar="INPUT")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the scores (JSONL).")],
+    fmt: FormatOption = "auto",
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Score the good records; skip the rest.")
+    ] = False,
+    models_dir: ModelsDirOption = None,
+    tz: TzOption = "UTC",
+    support: SupportOption = None,
+    column: ColumnOption = None,
+    unknown_role: UnknownRoleOption = "error",
+) -> None:
+    """Score every agent reply (tone, personalisation, apology, resolution, with confidence and evidence);
+    one JSON line per agent message. Needs no database."""
+    import orjson
+
+    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+    from qa_toolkit.pipeline import RejectSink, iter_enriched, read_conversations
+    from qa_toolkit.scoring import ReplyScorer
+
+    try:
+        options = _options(tz, support, column, unknown_role, None)
+        scorer = ReplyScorer.load(models_dir or MODELS_DIR)
+        sink = RejectSink(skip_invalid=skip_invalid)
+        tmp = out.with_name(out.name + ".partial")
+        n = 0
+        with open(tmp, "wb") as fh:
+            convs = read_conversations([input_file], fmt=fmt, options=options, on_reject=sink)
+            for batch in iter_enriched(convs):
+                for record in scorer.score_conversations(batch):
+                    fh.write(orjson.dumps(record) + b"\n")
+                    n += 1
+        tmp.replace(out)  # nothing half-written: the output appears only when complete
+    except QAError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
+        return
+    finally:
+        if "tmp" in locals() and tmp.exists():
+            tmp.unlink()
+    console.print(f"scored {n:,} agent replies" + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
+                  + f" -> {escape(str(out))}")  # fmt: skip
+
+
 def main() -> None:  # pragma: no cover
     app()
 

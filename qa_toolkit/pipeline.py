@@ -160,12 +160,22 @@ def _worker(paths: Sequence[Path], fmt: str, options: ImportOptions | None, batc
         queue.put(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
+def _mp_context():  # type: ignore[no-untyped-def]
+    """forkserver where there is one: the worker is forked from a clean server process, never from this one,
+    which may already run threads (lingua's thread pool, say) that a plain fork would inherit locked."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["qa_toolkit.pipeline"])
+        return ctx
+    return mp.get_context("spawn")
+
+
 def _events_in_worker(
     paths: Sequence[Path], fmt: str, options: ImportOptions | None, batch: int, dialect: str
 ) -> Iterator[tuple]:
     """``_events`` run in a second process, so that preparing the next batch overlaps writing this one
     (the machine's second core does the parsing, validation, language detection and metrics)."""
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    ctx = _mp_context()
     queue = ctx.Queue(maxsize=4)  # bounded: memory stays flat whatever the file's size
     proc = ctx.Process(target=_worker, args=(list(paths), fmt, options, batch, dialect, queue), daemon=True)
     proc.start()

@@ -1,0 +1,80 @@
+"""Saving and loading trained classifiers: models/<name>-v<N>/model.joblib with a card.json."""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+from sklearn.pipeline import Pipeline
+
+from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
+from qa_toolkit.errors import QAError
+from qa_toolkit.settings import ROOT
+
+MODELS_DIR = ROOT / "models"
+VERSION = 1
+
+
+def model_dir(name: str, models_dir: Path = MODELS_DIR, version: int = VERSION) -> Path:
+    return models_dir / f"{name}-v{version}"
+
+
+def library_versions() -> dict[str, str]:
+    import numpy
+    import scipy
+    import spacy
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "spacy": spacy.__version__}  # fmt: skip
+
+
+def save_model(name: str, pipeline: Pipeline, card: dict[str, Any], models_dir: Path = MODELS_DIR) -> Path:
+    """Write the pipeline (compressed) and its card; returns the folder."""
+    folder = model_dir(name, models_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, folder / "model.joblib", compress=("xz", 6))
+    card = {
+        "name": f"{name}-v{VERSION}",
+        "label": name,
+        "labels": list(LABEL_SETS[name]),
+        "created": datetime.now(UTC).date().isoformat(),
+        "library_versions": library_versions(),
+        **card,
+    }
+    write_card(folder, card)
+    return folder
+
+
+def write_card(folder: Path, card: dict[str, Any]) -> None:
+    (folder / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_card(name: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    return json.loads((model_dir(name, models_dir) / "card.json").read_text())
+
+
+def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier:
+    """A trained classifier; QAError when it is missing; a warning when the card's scikit-learn differs."""
+    folder = model_dir(name, models_dir)
+    path = folder / "model.joblib"
+    if not path.exists():
+        raise QAError(f"no trained {name} model at {path}; run `qa-toolkit train`")
+    card = json.loads((folder / "card.json").read_text()) if (folder / "card.json").exists() else {}
+    trained_with = card.get("library_versions", {}).get("scikit-learn")
+    if trained_with and trained_with != sklearn.__version__:
+        warnings.warn(
+            f"{name} model was trained with scikit-learn {trained_with}, this is {sklearn.__version__}; "
+            "retrain with `qa-toolkit train` if predictions look wrong",
+            stacklevel=2,
+        )
+    return ReplyClassifier(name, joblib.load(path))
+
+
+def load_all(models_dir: Path = MODELS_DIR) -> dict[str, ReplyClassifier]:
+    return {name: load_classifier(name, models_dir) for name in LABEL_SETS}

@@ -1,0 +1,80 @@
+"""Tokenisation and lexicon matching on blank spaCy pipelines (nothing to download), one per language."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import spacy
+from spacy.matcher import PhraseMatcher
+
+LEXICON_LANGUAGES = ("en", "nl", "de", "fr")
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<!\w)@\w+|__cust__|__company__")
+_SIGNATURE_TAIL = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
+
+
+@lru_cache(maxsize=8)
+def get_nlp(lang: str = "en") -> spacy.language.Language:
+    """A blank spaCy pipeline (tokenizer only) for ``lang``; English for languages spaCy lacks."""
+    try:
+        return spacy.blank(lang)
+    except (ImportError, KeyError, ValueError, OSError):
+        return spacy.blank("en")
+
+
+def clean_for_model(text: str) -> str:
+    """Reply text as the models see it: URLs, handles and the agent's sign-off initials replaced by
+    placeholders (they say nothing about this customer), whitespace collapsed."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = _URL.sub(" URL ", text)
+    text = _HANDLE.sub(" HANDLE ", text)
+    text = _SIGNATURE_TAIL.sub(" SIGNOFF", text.rstrip())
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(lang: str) -> dict[str, list[str]]:
+    """Category -> phrases for ``lang`` (qa_toolkit/lexicons/<lang>.json); empty when there is none."""
+    try:
+        data = (resources.files("qa_toolkit") / "lexicons" / f"{lang}.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    return {k: [p.lower() for p in v] for k, v in json.loads(data).items() if isinstance(v, list)}
+
+
+@dataclass(frozen=True)
+class LexiconHit:
+    category: str
+    text: str
+    start: int  # character offsets in the text
+    end: int
+
+
+class LexiconMatcher:
+    """Finds lexicon phrases (case-insensitive, on token boundaries) in texts of one language."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang if lang in LEXICON_LANGUAGES else "en"
+        self.nlp = get_nlp(self.lang)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.categories = sorted(load_lexicon(self.lang))
+        for category, phrases in load_lexicon(self.lang).items():
+            self.matcher.add(category, list(self.nlp.tokenizer.pipe(phrases)))
+
+    def find(self, text: str) -> list[LexiconHit]:
+        doc = self.nlp.make_doc(text)
+        hits = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            hits.append(LexiconHit(self.nlp.vocab.strings[match_id], span.text, span.start_char, span.end_char))
+        return hits
+
+
+@lru_cache(maxsize=8)
+def get_matcher(lang: str = "en") -> LexiconMatcher:
+    return LexiconMatcher(lang)

@@ -1,0 +1,84 @@
+"""Scoring agent replies with the four classifiers: a library call and the JSONL scoring contract.
+
+No database and no UI here: ``ReplyScorer.score_conversations`` takes conversations and returns one
+record per agent message (bot messages and internal notes excluded)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
+from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
+from qa_toolkit.features import ReplyContext
+from qa_toolkit.schema import ConversationIn
+from qa_toolkit.types import Role
+
+
+def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
+    """(message id, classifier input) for every agent message that is not an internal note."""
+    out = []
+    history: list[tuple[str, str]] = []
+    for msg in conv.messages:
+        if msg.is_internal:
+            continue
+        if msg.role is Role.agent:
+            out.append((msg.id, ReplyContext(msg.text, tuple(history), msg.language or conv.language or "en")))
+        history.append((msg.role.value, msg.text))
+    return out
+
+
+class ReplyScorer:
+    """The four classifiers together. When they share one fitted featurizer (as ``qa-toolkit train``
+    saves them), each reply's features are computed once for all four."""
+
+    def __init__(self, classifiers: dict[str, ReplyClassifier]) -> None:
+        missing = set(LABEL_SETS) - set(classifiers)
+        if missing:
+            raise ValueError(f"missing classifiers: {', '.join(sorted(missing))}")
+        self.classifiers = classifiers
+
+    @classmethod
+    def load(cls, models_dir: Path = MODELS_DIR) -> ReplyScorer:
+        return cls(load_all(models_dir))
+
+    def _shared(self) -> bool:
+        digests = {c.featurizer.fingerprint() for c in self.classifiers.values()}
+        return len(digests) == 1
+
+    def score_replies(self, replies: Sequence[ReplyContext], *, evidence: int = 3) -> list[dict[str, Any]]:
+        """One dict per reply: label -> {"label", "confidence", "evidence"}."""
+        if not replies:
+            return []
+        features = views = None
+        if self._shared():
+            features, views = next(iter(self.classifiers.values())).featurizer.transform_with_views(replies)
+        out: list[dict[str, Any]] = [{} for _ in replies]
+        for name, clf in self.classifiers.items():
+            for i, pred in enumerate(clf.predict(replies, features=features, views=views, evidence=evidence)):
+                out[i][name] = {"label": pred.label, "confidence": round(pred.confidence, 4), "evidence": pred.evidence}
+        return out
+
+    def score_conversations(self, convs: Iterable[ConversationIn], *, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """The scoring contract: one record per agent message, in conversation order."""
+        pending: list[tuple[str, str, str | None, ReplyContext]] = []
+
+        def flush() -> Iterator[dict[str, Any]]:
+            scores = self.score_replies([p[3] for p in pending])
+            for (cid, mid, lang, _), s in zip(pending, scores, strict=True):
+                yield {"conversation_id": cid, "message_id": mid, **s, "language": lang}
+            pending.clear()
+
+        for conv in convs:
+            for mid, rc in reply_contexts(conv):
+                pending.append((conv.id, mid, rc.language, rc))
+            if len(pending) >= batch:
+                yield from flush()
+        if pending:
+            yield from flush()
+
+
+def score_conversation(conv: ConversationIn, *, scorer: ReplyScorer) -> list[dict[str, Any]]:
+    """Scores for one conversation's agent messages (the library form of ``qa-toolkit score``)."""
+    return list(scorer.score_conversations([conv]))

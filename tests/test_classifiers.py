@@ -1,0 +1,166 @@
+"""Reply classifiers: the featurizer's scikit-learn contract, an overfit test, the committed models, the
+scoring contract (library and CLI) and the calibration metric."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import joblib
+import numpy as np
+import orjson
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from typer.testing import CliRunner
+
+from qa_toolkit.classifiers import LABEL_SETS, ReplyClassifier, make_pipeline_for
+from qa_toolkit.classifiers.artefacts import load_all, read_card
+from qa_toolkit.classifiers.training import expected_calibration_error
+from qa_toolkit.cli import app
+from qa_toolkit.features import ReplyContext, ReplyFeaturizer, dense_features
+from qa_toolkit.schema import ConversationIn
+from qa_toolkit.scoring import ReplyScorer, score_conversation
+
+CUSTOMER = (("customer", "My order #48213 arrived broken, the blue Corra kettle has a cracked lid."),)
+WARM = [
+    "Hi Dana, so sorry your Corra kettle arrived with a cracked lid! I've sent a new one today, order #48213.",
+    "Thanks so much for letting us know, Dana! Happy to help: a replacement kettle is on its way.",
+    "Hello Dana, that sounds really frustrating. I have refunded order #48213 in full, have a lovely day!",
+    "Hi there! Sorry about the cracked lid on your kettle, a new one ships today. Take care!",
+    "Thanks for reaching out, Dana! I've arranged a courier pickup for the kettle and a refund.",
+    "Hi Dana! Great question, and sorry for the trouble with the lid: we've sent a replacement.",
+]
+COLD = [
+    "As we already told you, you should have checked the parcel before accepting it. Not our problem.",
+    "You did not follow our returns process. Read the terms.",
+    "Nothing we can do. It is your responsibility to check the item.",
+    "As previously stated, we do not replace items after delivery. Please read our policy.",
+    "Not our problem. You should have read the confirmation e-mail.",
+    "We already explained this. You failed to report it within 24 hours.",
+]
+
+
+def replies(texts: list[str]) -> list[ReplyContext]:
+    return [ReplyContext(t, CUSTOMER, "en") for t in texts]
+
+
+# --------------------------------------------------------------------------- featurizer contract
+
+
+def test_featurizer_follows_the_scikit_learn_contract(tmp_path: Path) -> None:
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=(3, 4))
+    with pytest.raises(NotFittedError):
+        f.transform(replies(WARM[:1]))
+    assert clone(f).get_params() == f.get_params()
+    assert f.fit(replies(WARM + COLD)) is f
+    X = f.transform(replies(WARM[:2]))
+    again = pickle.loads(pickle.dumps(f)).transform(replies(WARM[:2]))
+    assert (X != again).nnz == 0
+    assert X.shape == (2, 2 * 2**12 + len(f.dense_names_))
+    assert f.fingerprint() == pickle.loads(pickle.dumps(f)).fingerprint()
+
+
+def test_dense_features_carry_their_evidence() -> None:
+    view = dense_features(ReplyContext(WARM[0], CUSTOMER, "en"))
+    assert view.values["name_used"] == 1 and view.evidence["name_used"] == ["Dana"]
+    assert "48213" in view.evidence["numbers_from_customer"][0]
+    assert {"corra", "kettle", "cracked"} <= set(view.evidence["overlap"]) | set(
+        view.evidence.get("overlap_specific", [])
+    )
+    assert view.values["apology_names_problem"] >= 1
+    cold = dense_features(ReplyContext(COLD[0], CUSTOMER, "en"))
+    assert cold.values["lex_cold_blame"] >= 1
+
+
+def test_a_pipeline_learns_a_small_set_by_heart() -> None:
+    pipe = make_pipeline_for("tone", n_features=2**12, char_ngrams=None, C=10.0)
+    X = replies(WARM + COLD)
+    y = ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD)
+    pipe.fit(X, y)
+    assert list(pipe.predict(X)) == y
+    clf = ReplyClassifier("tone", pipe)
+    preds = clf.predict(replies([COLD[0]]))
+    assert preds[0].label == "unfriendly" and preds[0].evidence
+    assert abs(sum(preds[0].probabilities.values()) - 1) < 1e-6
+
+
+# --------------------------------------------------------------------------- committed models
+
+
+@pytest.fixture(scope="module")
+def scorer() -> ReplyScorer:
+    return ReplyScorer.load()
+
+
+def test_committed_models_load_with_cards(scorer: ReplyScorer) -> None:
+    for name, labels in LABEL_SETS.items():
+        card = read_card(name)
+        assert card["labels"] == list(labels)
+        assert set(scorer.classifiers[name].classes) == set(labels)
+        assert card["metrics"]["n"] >= 400 and "per_class" in card["metrics"]
+        assert card["training_data"]["replies"] >= 2000
+    assert scorer._shared()  # one featurizer for the four: features are computed once
+
+
+def test_save_and_load_give_identical_probabilities(scorer: ReplyScorer, tmp_path: Path) -> None:
+    clf = scorer.classifiers["apology"]
+    joblib.dump(clf.pipeline, tmp_path / "m.joblib")
+    again = ReplyClassifier("apology", joblib.load(tmp_path / "m.joblib"))
+    X = replies(WARM + COLD)
+    a = [p.probabilities for p in clf.predict(X)]
+    b = [p.probabilities for p in again.predict(X)]
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("We apologise for any inconvenience caused.", "apology", "templated"),
+        ("Sorry your Corra kettle arrived with a cracked lid, that was our packing mistake.", "apology", "specific"),
+        ("Please DM us your order number and we'll take a look.", "resolution", "step"),
+        ("Thanks so much, have a great day!", "tone", "friendly"),
+    ],
+)
+def test_committed_models_get_clear_cases_right(scorer: ReplyScorer, text: str, label: str, expected: str) -> None:
+    (scores,) = scorer.score_replies(replies([text]))
+    assert scores[label]["label"] == expected
+    assert 0 <= scores[label]["confidence"] <= 1 and scores[label]["evidence"]
+
+
+# --------------------------------------------------------------------------- scoring contract
+
+
+def test_score_conversation_skips_bots_and_notes(scorer: ReplyScorer, fixtures: Path) -> None:
+    line = (fixtures / "canonical" / "basic.jsonl").read_text().splitlines()[1]
+    conv = ConversationIn.model_validate(orjson.loads(line))
+    records = score_conversation(conv, scorer=scorer)
+    assert [r["message_id"] for r in records] == ["1702", "1704"]  # 1703 is an internal note
+    for r in records:
+        assert r["conversation_id"] == "c-2"
+        for name, labels in LABEL_SETS.items():
+            assert r[name]["label"] in labels and 0 <= r[name]["confidence"] <= 1
+            assert isinstance(r[name]["evidence"], list)
+
+
+def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scores.jsonl"
+    result = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "basic.jsonl"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(x) for x in out.read_text().splitlines()]
+    assert [(r["conversation_id"], r["message_id"]) for r in lines] == [
+        ("c-1", "6"), ("c-2", "1702"), ("c-2", "1704"), ("3", "3"),
+    ]  # fmt: skip
+    bad = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "bad-line-3.jsonl"), "--out", str(out)])
+    assert bad.exit_code == 2 and "bad-line-3.jsonl:3:" in bad.output
+    assert len(out.read_text().splitlines()) == 4  # a failed run leaves the earlier output alone
+
+
+def test_expected_calibration_error() -> None:
+    proba = np.array([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]])
+    assert expected_calibration_error(proba, ["a", "a", "a", "b"], ["a", "b"]) == pytest.approx(0.5 * 0.1 + 0.5 * 0.1)
+
+
+def test_all_models_load_in_a_fresh_process() -> None:
+    models = load_all()
+    assert set(models) == set(LABEL_SETS)
