@@ -4,6 +4,7 @@ in one transaction."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -160,10 +161,25 @@ def _worker(paths: Sequence[Path], fmt: str, options: ImportOptions | None, batc
         queue.put(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
 def _mp_context():  # type: ignore[no-untyped-def]
-    """forkserver where there is one: the worker is forked from a clean server process, never from this one,
-    which may already run threads (lingua's thread pool, say) that a plain fork would inherit locked."""
-    if "forkserver" in mp.get_all_start_methods():
+    """How to start the import worker. A plain fork is the fastest, but forking a process that runs other
+    threads (lingua's thread pool after a language detection, say) can copy a held lock into the child and
+    hang it; so fork only while this process has a single thread, else use a fork server (the child is
+    forked from a clean server process), else spawn."""
+    method = os.environ.get("QA_IMPORT_START_METHOD")  # for benchmarks: fork, forkserver or spawn
+    if method:
+        return mp.get_context(method)
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and _single_threaded():
+        return mp.get_context("fork")
+    if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["qa_toolkit.pipeline"])
         return ctx

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from qa_toolkit.types import Role, normalise_channel, normalise_role
 
@@ -20,8 +20,10 @@ def to_utc(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    if value.tzinfo is UTC or not value.utcoffset():  # UTC already (pydantic's own UTC tzinfo included)
+    if value.tzinfo is UTC:
         return value
+    if not value.utcoffset():  # pydantic's own UTC tzinfo: use the one datetime.UTC (cheap identity checks)
+        return value.replace(tzinfo=UTC)
     try:
         return value.astimezone(UTC)
     except OverflowError:
@@ -138,11 +140,12 @@ class MessageIn(_Model):
             return ""
         return v.replace("\x00", "") if isinstance(v, str) and "\x00" in v else v
 
-    @model_validator(mode="after")
-    def _raw_text_only_when_different(self) -> MessageIn:
-        if self.raw_text is not None and (self.raw_text == self.text or "\x00" in self.raw_text):
-            self.raw_text = None if self.raw_text == self.text else self.raw_text.replace("\x00", "")
-        return self
+    @field_validator("raw_text", mode="after")
+    @classmethod
+    def _raw_text_only_when_different(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None or v == info.data.get("text"):
+            return None  # runs only when raw_text is given; equal to text means nothing extra to keep
+        return v.replace("\x00", "") if "\x00" in v else v
 
     @property
     def is_answer(self) -> bool:

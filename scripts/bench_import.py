@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -90,15 +89,23 @@ def _rss_kb(pid: int | str) -> int:
     return 0
 
 
-def rss_mb() -> float:
-    """Resident memory of this process and its children (the import's worker process)."""
-    pid = os.getpid()
+def _children(pid: int | str) -> list[str]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            children = fh.read().split()
+            return fh.read().split()
     except OSError:
-        children = []
-    return (_rss_kb(pid) + sum(_rss_kb(c) for c in children)) / 1024
+        return []
+
+
+def rss_mb() -> float:
+    """Resident memory of this process and all its descendants (the import's worker runs under a
+    forkserver process)."""
+    todo, total = [str(os.getpid())], 0
+    while todo:
+        pid = todo.pop()
+        total += _rss_kb(pid)
+        todo.extend(_children(pid))
+    return total / 1024
 
 
 def main() -> None:
@@ -130,9 +137,8 @@ def main() -> None:
         "RSS of both processes while importing (conversations read: MB): "
         + ", ".join(f"{n:,}: {mb:.0f}" for n, mb in picks)
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MB (importing process), {peak_child:.0f} MB (worker process); "
+    peak = max(mb for _, mb in samples) if samples else float("nan")
+    print(f"peak RSS of all processes (sampled per batch) {peak:.0f} MB; "
           f"database {db.stat().st_size / 1e6:.0f} MB; cpu count {os.cpu_count()}")  # fmt: skip
     t0 = time.perf_counter()
     again = import_files([corpus], db=f"sqlite:///{db}")

@@ -195,3 +195,18 @@ def test_conversation_rows_follow_the_table_columns() -> None:
     prepared = crud.prepare(conv, dialect="postgresql")
     assert list(prepared.row) == crud._CONV_COLUMNS
     assert list(prepared.messages[0]) == list(crud.MESSAGE_COLUMNS)
+
+
+def test_the_import_worker_is_not_forked_from_a_threaded_process() -> None:
+    import threading
+
+    from qa_toolkit.pipeline import _mp_context
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _mp_context().get_start_method() != "fork"  # a fork could copy a held lock into the worker
+    finally:
+        stop.set()
+        thread.join()

@@ -25,12 +25,6 @@ def conversation_key(source: str, external_id: str) -> str:
     return f"{source}:{external_id}"
 
 
-def content_hash(conv: ConversationIn) -> str:
-    """A digest of everything the importer produced for a conversation (unchanged -> same digest)."""
-    data = orjson.dumps(conv.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
-
-
 @dataclass
 class UpsertCounts:
     new: int = 0
@@ -49,7 +43,7 @@ def _sqlite_dt(value: datetime | None) -> str | None:
     """A UTC datetime as SQLAlchemy's SQLite DateTime type stores it (naive ISO text, microseconds)."""
     if value is None:
         return None
-    if value.utcoffset():  # ConversationIn keeps times in UTC; this is for values from elsewhere
+    if value.tzinfo is not UTC:  # ConversationIn keeps times in datetime.UTC; this is for values from elsewhere
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]
 
@@ -178,29 +172,33 @@ class Prepared:
     messages: list[Any]
 
 
-def prepare(conv: ConversationIn, *, digest: str | None = None, dialect: str = "sqlite") -> Prepared:
-    """Metrics and rows for a conversation (pure work: this runs in the import's worker process)."""
-    digest = digest or content_hash(conv)
-    row = _conversation_row(conv, digest, compute_metrics(conv.messages), datetime.now(UTC))
+def prepare(conv: ConversationIn, *, dialect: str = "sqlite") -> Prepared:
+    """Metrics, rows and content digest for a conversation (pure work: it runs in the import's worker).
+
+    The digest covers every stored value but the import time, so an unchanged conversation gets the same
+    digest on every import, whatever the database."""
+    row = _conversation_row(conv, "", compute_metrics(conv.messages), datetime.now(UTC))
+    messages = [
+        (0, seq, m.id, m.role, m.author, m.author_name, m.sent_at, m.text, m.raw_text if m.raw_text != m.text else None,
+         m.is_internal, m.is_automated, m.language)
+        for seq, m in enumerate(conv.messages)
+    ]  # fmt: skip
+    stored = [v for k, v in row.items() if k not in ("imported_at", "content_hash")]
+    digest = hashlib.blake2b(orjson.dumps([stored, messages]), digest_size=20).hexdigest()
+    row["content_hash"] = digest
     if dialect == "sqlite":
         dt = _sqlite_dt
         return Prepared(
             conv.source, conv.id, digest, _sqlite_params(CONV, list(row), row, _CONV_CONVERT),
-            [
-                (0, seq, m.id, m.role.value, m.author, m.author_name, dt(m.sent_at), m.text,
-                 m.raw_text if m.raw_text != m.text else None, m.is_internal, m.is_automated, m.language)
-                for seq, m in enumerate(conv.messages)
-            ],
+            [(*m[:6], dt(m[6]), *m[7:]) for m in messages],
         )  # fmt: skip
     return Prepared(
-        conv.source, conv.id, digest, row,
-        [
-            dict(zip(MESSAGE_COLUMNS, (0, seq, m.id, m.role.value, m.author, m.author_name, m.sent_at, m.text,
-                                       m.raw_text if m.raw_text != m.text else None, m.is_internal,
-                                       m.is_automated, m.language), strict=True))
-            for seq, m in enumerate(conv.messages)
-        ],
-    )  # fmt: skip
+        conv.source,
+        conv.id,
+        digest,
+        row,
+        [dict(zip(MESSAGE_COLUMNS, (*m[:3], m[3].value, *m[4:]), strict=True)) for m in messages],
+    )
 
 
 def _insert_conversations(conn: Connection, rows: list[Any]) -> list[int]:
@@ -254,9 +252,7 @@ _CONV_INSERT_SQL = (
     f"INSERT INTO conversation ({', '.join(_CONV_COLUMNS)}) VALUES ({', '.join('?' * len(_CONV_COLUMNS))})"
 )
 _CONV_UPDATE_SQL = f"UPDATE conversation SET {', '.join(f'{c} = ?' for c in _CONV_COLUMNS)} WHERE id = ?"
-_MSG_INSERT_SQL = (
-    f"INSERT INTO message ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))})"
-)
+_MSG_INSERT_SQL = f"INSERT INTO message ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))})"
 
 
 # --------------------------------------------------------------------------- reading back
