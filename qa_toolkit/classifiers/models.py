@@ -110,43 +110,45 @@ class ReplyClassifier:
         return self.pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
 
     def predict(self, replies: Sequence[ReplyContext], *, features: Any = None, views: Any = None,
-                evidence: int = 3) -> list[Prediction]:  # fmt: skip
-        """Label, confidence, evidence and all probabilities for each reply. ``features``/``views`` may be
-        passed in when several classifiers share one featurizer (computed once)."""
+                names: Any = None, evidence: int = 3) -> list[Prediction]:  # fmt: skip
+        """Label, confidence, evidence and all probabilities for each reply. ``features``/``views``/``names``
+        may be passed in when several classifiers share one featurizer (computed once)."""
         if features is None:
             features, views = self.featurizer.transform_with_views(replies)
+        features = features.tocsr()
         proba = self.pipeline.named_steps["clf"].predict_proba(features)
         classes = self.classes
-        lr = self._linear()
-        coef = lr.coef_
+        coef = self._linear().coef_
+        if evidence and names is None:
+            names = [self.featurizer.column_names_for(rc) for rc in replies]
         out = []
-        for i, rc in enumerate(replies):
+        for i in range(len(replies)):
             k = int(np.argmax(proba[i]))
-            label = classes[k]
             if coef.shape[0] == 1:  # binary: one row for classes[1]
                 weights = coef[0] if k == 1 else -coef[0]
             else:
                 weights = coef[k]
-            out.append(Prediction(
-                label, float(proba[i, k]),
-                self._evidence(rc, features[i], weights, views[i], evidence) if evidence else [],
-                {c: float(p) for c, p in zip(classes, proba[i], strict=True)},
-            ))  # fmt: skip
+            found: list[str] = []
+            if evidence:
+                lo, hi = features.indptr[i], features.indptr[i + 1]
+                found = self._evidence(features.indices[lo:hi], features.data[lo:hi], weights, names[i],
+                                       views[i], evidence)  # fmt: skip
+            out.append(Prediction(classes[k], float(proba[i, k]), found,
+                                  {c: float(p) for c, p in zip(classes, proba[i], strict=True)}))  # fmt: skip
         return out
 
-    def _evidence(self, rc: ReplyContext, row: Any, weights: np.ndarray, view: Any, limit: int) -> list[str]:
-        names = self.featurizer.column_names_for(rc)
-        row = row.tocoo()
-        contrib = sorted(
-            ((float(v * weights[j]), int(j)) for j, v in zip(row.col, row.data, strict=True) if j in names),
-            reverse=True,
-        )
+    def _evidence(self, cols: np.ndarray, vals: np.ndarray, weights: np.ndarray, names: dict[int, str],
+                  view: Any, limit: int) -> list[str]:  # fmt: skip
+        named = np.fromiter((c in names for c in cols.tolist()), dtype=bool, count=len(cols))
+        cols, vals = cols[named], vals[named]
+        contrib = vals * weights[cols]
+        order = np.argsort(-contrib)
         found: list[str] = []
         wanted = set(_EVIDENCE_FEATURES.get(self.name, ()))
-        for score, j in contrib:
-            if score <= 0 or len(found) >= limit:
+        for j in order:
+            if contrib[j] <= 0 or len(found) >= limit:
                 break
-            name = names[j]
+            name = names[int(cols[j])]
             if name.startswith("dense:"):
                 feature = name[6:]
                 if feature in wanted:
