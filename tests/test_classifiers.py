@@ -164,3 +164,25 @@ def test_expected_calibration_error() -> None:
 def test_all_models_load_in_a_fresh_process() -> None:
     models = load_all()
     assert set(models) == set(LABEL_SETS)
+
+
+@pytest.mark.shared_data
+def test_evaluate_writes_figures_into_the_cards(shared_data: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+
+    for name in LABEL_SETS:
+        shutil.copytree(MODELS_DIR / f"{name}-v1", tmp_path / f"{name}-v1")
+        card = tmp_path / f"{name}-v1" / "card.json"
+        data = orjson.loads(card.read_bytes())
+        data.pop("metrics")
+        card.write_bytes(orjson.dumps(data))
+    result = CliRunner().invoke(app, ["evaluate", "--models-dir", str(tmp_path), "--data-dir", str(shared_data)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "confusion" in result.output
+    for name in LABEL_SETS:
+        card = read_card(name, tmp_path)
+        assert card["metrics"]["n"] >= 500 and set(card["metrics"]["per_class"]) == set(LABEL_SETS[name])
+    assert "stanford_politeness" in read_card("tone", tmp_path)["external_checks"]
+    assert read_card("apology", tmp_path)["external_checks"]["twcs_activities_apology_presence"]["tweets"] == 300

@@ -157,8 +157,8 @@ TARGET_ECE = 0.05
 def card_notes(name: str) -> dict:
     """The parts of a card that do not come from a run: targets, languages, intended use."""
     return {
-        "definition": "../shared/docs/labeling-guide.md, section " + {"tone": "1", "personalisation": "2",
-                      "apology": "3", "resolution": "4"}[name],  # fmt: skip
+        "definition": "../shared/docs/labeling-guide.md, section "
+        + {"tone": "1", "personalisation": "2", "apology": "3", "resolution": "4"}[name],  # fmt: skip
         "targets": {"macro_f1": TARGET_MACRO_F1[name], "ece": TARGET_ECE},
         "languages": {
             "en": "trained and evaluated on English Twitter customer care (airlines, 25 brands)",
@@ -209,11 +209,31 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
             "metrics": whole,
             "metrics_random_sample": sample,
         }
+        results[name]["external_checks"] = _external(name, clf, data_dir, log)
         card = read_card(name, models_dir)
         card.update(results[name])
         write_card(model_dir(name, models_dir), card)
         log(format_report(name, whole, sample))
     return results
+
+
+def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-untyped-def]
+    """The public-label checks that concern this classifier (qa_toolkit.classifiers.external)."""
+    from qa_toolkit.classifiers.external import apology_check, politeness_check
+
+    if name == "tone":
+        checks = {"stanford_politeness": politeness_check(clf, data_dir)}
+        for site, m in checks["stanford_politeness"].items():
+            log(f"  politeness ({site}): Spearman {m['spearman']:.3f}, top-vs-bottom quartile accuracy "
+                f"{m['quartile_accuracy']:.1%} on {m['quartile_requests']} requests (2013 paper: 83.1% in-domain, "
+                "75.4% cross-site, humans 86.7%)")  # fmt: skip
+        return checks
+    if name == "apology":
+        m = apology_check(clf, data_dir)
+        log(f"  twcs-activities apology presence: F1 {m['f1']:.3f} (precision {m['precision']:.3f}, recall "
+            f"{m['recall']:.3f}) on {m['tweets']} agent tweets with {m['apologies']} apologies")  # fmt: skip
+        return {"twcs_activities_apology_presence": m}
+    return {}
 
 
 def format_report(name: str, whole: dict, sample: dict) -> str:

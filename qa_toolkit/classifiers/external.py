@@ -1,0 +1,69 @@
+"""External checks of the classifiers on public human labels they were not trained on:
+
+- politeness (Stanford Politeness Corpus, Danescu-Niculescu-Mizil et al. 2013): the tone model's
+  friendliness (P(friendly) - P(unfriendly)) against the human politeness score: Spearman correlation,
+  and accuracy on the published task (top vs bottom quartile of each site, balanced);
+- apology presence on twcs-activities (Kecht et al. 2021): apology != none against the human
+  "Apologize" activity labels of 300 agent tweets (F1; a no-regression check).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from qa_toolkit.classifiers.models import ReplyClassifier
+from qa_toolkit.features import ReplyContext
+
+
+def _is_number(value: str | None) -> bool:
+    try:
+        float(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def politeness_check(tone: ReplyClassifier, data_dir: Path) -> dict:
+    out: dict[str, dict] = {}
+    for site, name in (("wikipedia", "wikipedia.annotated.csv"), ("stack-exchange", "stack-exchange.annotated.csv")):
+        with open(data_dir / "stanford-politeness" / name, encoding="latin-1", newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if _is_number(r.get("Normalized Score"))]  # one row is short
+        texts = [r["Request"].replace("&lt;url&gt;", "URL") for r in rows]
+        scores = np.array([float(r["Normalized Score"]) for r in rows])
+        preds = tone.predict([ReplyContext(t, (), "en") for t in texts], evidence=0)
+        friendliness = np.array([p.probabilities["friendly"] - p.probabilities["unfriendly"] for p in preds])
+        rho = float(spearmanr(friendliness, scores).statistic)
+        lo, hi = np.quantile(scores, [0.25, 0.75])
+        polite, impolite = scores >= hi, scores <= lo
+        # the published task: classify top-quartile (polite) vs bottom-quartile (impolite) requests;
+        # the threshold is the median friendliness over those requests (balanced classes)
+        both = polite | impolite
+        threshold = float(np.median(friendliness[both]))
+        correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
+        out[site] = {"requests": len(rows), "spearman": rho, "quartile_accuracy": float(correct / both.sum()),
+                     "quartile_requests": int(both.sum())}  # fmt: skip
+    return out
+
+
+def apology_check(apology: ReplyClassifier, data_dir: Path) -> dict:
+    texts: list[str] = []
+    truth: list[int] = []
+    for path in sorted((data_dir / "twcs-activities").glob("twcs-*-100-outbound.csv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                texts.append(r["text"])
+                truth.append(1 if (r.get("Apologize") or "").strip() in ("1", "1.0") else 0)
+    preds = apology.predict([ReplyContext(t, (), "en") for t in texts], evidence=0)
+    found = [int(p.label != "none") for p in preds]
+    return {
+        "tweets": len(texts),
+        "apologies": int(sum(truth)),
+        "f1": float(f1_score(truth, found)),
+        "precision": float(precision_score(truth, found, zero_division=0)),
+        "recall": float(recall_score(truth, found, zero_division=0)),
+    }
