@@ -283,9 +283,9 @@ def _score(value: str, label: str) -> tuple[float | None, str | None]:
     if key in _NO_RATING:
         return None, None
     if key in {"good", "satisfied", "positive"}:
-        return 1.0, "good/bad"
+        return 1.0, "bad/good"
     if key in {"bad", "unsatisfied", "dissatisfied", "negative"}:
-        return 0.0, "good/bad"
+        return 0.0, "bad/good"
     try:
         score = float(key.replace(",", "."))
     except ValueError:
