@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from make_batches import view, write_batch  # type: ignore[import-not-found]
+from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
@@ -54,12 +54,7 @@ def main() -> None:
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
-    done: set[str] = set()
-    for p in args.exclude:
-        text = p.read_text()
-        done |= (
-            set(json.loads(text)) if p.suffix == ".json" else {json.loads(x)["item"] for x in text.splitlines() if x}
-        )
+    done = excluded_items(args.exclude)
     analyzer = SentimentIntensityAnalyzer()
     manifest = json.loads((args.out / "manifest.json").read_text()) if (args.out / "manifest.json").exists() else {}
     for prefix, splits, k in (("hunt-train", ["airlines-train", "ibm-dev", "twcs-sample"], args.train),

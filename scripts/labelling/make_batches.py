@@ -33,6 +33,17 @@ APOLOGY = re.compile(r"sorry|apolog|regret|excuse|inconvenien", re.I)
 LINK = re.compile(r"https?://|www\.|\.com/|bit\.ly", re.I)
 
 
+def excluded_items(paths: list[Path]) -> set[str]:
+    """Item ids already in a manifest.json or a label file (JSONL with an "item" field)."""
+    done: set[str] = set()
+    for p in paths:
+        text = p.read_text()
+        done |= (
+            set(json.loads(text)) if p.suffix == ".json" else {json.loads(x)["item"] for x in text.splitlines() if x}
+        )
+    return done
+
+
 def view(item: ReplyItem) -> dict:
     return {
         "item": item.item,
