@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -161,9 +162,11 @@ def _worker(paths: Sequence[Path], fmt: str, options: ImportOptions | None, batc
         queue.put(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
-def _single_threaded() -> bool:
+def _no_native_threads() -> bool:
+    """True when every thread of this process is a Python thread (a progress bar's, say). Native thread
+    pools (lingua's, after a language detection) are what a fork can catch holding a lock."""
     try:
-        return len(os.listdir("/proc/self/task")) == 1
+        return len(os.listdir("/proc/self/task")) == threading.active_count()
     except OSError:
         return False
 
@@ -171,13 +174,13 @@ def _single_threaded() -> bool:
 def _mp_context():  # type: ignore[no-untyped-def]
     """How to start the import worker. A plain fork is the fastest, but forking a process that runs other
     threads (lingua's thread pool after a language detection, say) can copy a held lock into the child and
-    hang it; so fork only while this process has a single thread, else use a fork server (the child is
+    hang it; so fork only while this process runs no native threads, else use a fork server (the child is
     forked from a clean server process), else spawn."""
     method = os.environ.get("QA_IMPORT_START_METHOD")  # for benchmarks: fork, forkserver or spawn
     if method:
         return mp.get_context(method)
     methods = mp.get_all_start_methods()
-    if "fork" in methods and _single_threaded():
+    if "fork" in methods and _no_native_threads():
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
