@@ -61,6 +61,19 @@ class RejectSink:
             self.out.write(orjson.dumps({"location": rejected.location, "reason": rejected.reason}) + b"\n")
 
 
+def _groups(paths: list[Path], fmt: str) -> list[tuple[Importer, list[Path]]]:
+    """Consecutive paths for the same importer that reads several paths as one (``read_many``: e-mail,
+    whose threads span files) are read together; every other path alone."""
+    groups: list[tuple[Importer, list[Path]]] = []
+    for path in paths:
+        importer = resolve_importer(path, fmt)
+        if groups and groups[-1][0] is importer and hasattr(importer, "read_many"):
+            groups[-1][1].append(path)
+        else:
+            groups.append((importer, [path]))
+    return groups
+
+
 def read_conversations(
     paths: Sequence[Path],
     *,
@@ -74,12 +87,12 @@ def read_conversations(
     A rejected record goes to ``on_reject`` (default: raise ImportFileError ``file:line: reason``)."""
     options = options or ImportOptions()
     on_reject = on_reject or RejectSink()
-    for path in paths:
-        path = Path(path)
-        importer = resolve_importer(path, fmt)
+    for importer, group in _groups([Path(p) for p in paths], fmt):
         if on_file is not None:
-            on_file(path, importer)
-        for item in importer.read(path, options):
+            for path in group:
+                on_file(path, importer)
+        items = importer.read_many(group, options) if len(group) > 1 else importer.read(group[0], options)
+        for item in items:
             if isinstance(item, Rejected):
                 on_reject(item)
             else:

@@ -114,3 +114,17 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bogus.write_text("this is not sqlite " * 100)
     r = CliRunner().invoke(app, ["stats", "--db", str(bogus)])
     assert r.exit_code == 2 and "cannot open database" in r.output
+
+
+def test_separate_eml_files_are_threaded_together(fixtures: Path, tmp_path: Path) -> None:
+    from qa_toolkit.db.crud import count_rows
+    from qa_toolkit.db.engine import get_engine
+    from qa_toolkit.pipeline import import_files
+
+    files = sorted((fixtures / "email" / "inbox").glob("*.eml"))
+    as_files = f"sqlite:///{tmp_path / 'files.db'}"
+    as_folder = f"sqlite:///{tmp_path / 'folder.db'}"
+    import_files(files, fmt="email", db=as_files)
+    import_files([fixtures / "email" / "inbox"], fmt="email", db=as_folder)
+    assert count_rows(get_engine(as_files)) == count_rows(get_engine(as_folder))
+    assert count_rows(get_engine(as_files))["conversations"] == 1

@@ -834,17 +834,28 @@ class EmailImporter:
         return 0.1 if suffix == ".eml" else 0.0
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[Item]:
+        yield from self.read_many([path], options)
+
+    def read_many(self, paths: list[Path], options: ImportOptions) -> Iterator[Item]:
+        """Thread the mail of several paths (files, mboxes, folders) together: a reply in one .eml file
+        joins the conversation its parent started in another."""
         source = options.source or self.name
-        if path.is_dir():
-            metas, rejects = self._scan_directory(path, options)
-        else:
-            head = read_head(path)
-            if not head.strip():
-                raise ImportFileError(str(path), "the file is empty")
-            if head.startswith(b"From "):
-                metas, rejects = self._scan_mbox_file(path, options)
+        metas, rejects = [], []
+        for path in paths:
+            path = Path(path)
+            if path.is_dir():
+                found, bad = self._scan_directory(path, options)
             else:
-                metas, rejects = self._scan_single(path, head, options)
+                head = read_head(path)
+                if not head.strip():
+                    raise ImportFileError(str(path), "the file is empty")
+                if head.startswith(b"From "):
+                    found, bad = self._scan_mbox_file(path, options)
+                else:
+                    found, bad = self._scan_single(path, head, options)
+            metas.extend(found)
+            rejects.extend(bad)
+        path = Path(paths[0]) if len(paths) == 1 else Path(", ".join(str(p) for p in paths))
         yield from rejects
         unique: list[_Meta] = []
         seen: set[str] = set()
