@@ -139,7 +139,10 @@ class ReplyClassifier:
 
     def _evidence(self, cols: np.ndarray, vals: np.ndarray, weights: np.ndarray, names: dict[int, str],
                   view: Any, limit: int) -> list[str]:  # fmt: skip
-        named = np.fromiter((c in names for c in cols.tolist()), dtype=bool, count=len(cols))
+        # word n-gram and dense columns are named; the character n-gram block in between is not
+        f = self.featurizer
+        char_end = f.n_features * (2 if f.char_ngrams is not None else 1)
+        named = (cols < f.n_features) | (cols >= char_end)
         cols, vals = cols[named], vals[named]
         contrib = vals * weights[cols]
         order = np.argsort(-contrib)
@@ -148,7 +151,9 @@ class ReplyClassifier:
         for j in order:
             if contrib[j] <= 0 or len(found) >= limit:
                 break
-            name = names[int(cols[j])]
+            name = names.get(int(cols[j]))
+            if name is None:
+                continue
             if name.startswith("dense:"):
                 feature = name[6:]
                 if feature in wanted:
