@@ -21,10 +21,6 @@ CONV = Conversation.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
 
 
-def conversation_key(source: str, external_id: str) -> str:
-    return f"{source}:{external_id}"
-
-
 @dataclass
 class UpsertCounts:
     new: int = 0
@@ -59,25 +55,12 @@ def _sqlite_converters(table: Any, cols: Sequence[str]) -> list[tuple[int, Any]]
     return convert
 
 
-def _sqlite_params(table: Any, cols: Sequence[str], row: dict[str, Any], convert: Any = None) -> tuple:
+def _sqlite_params(row: dict[str, Any], convert: Sequence[tuple[int, Any]]) -> tuple:
+    """A row as driver parameters, the datetime and JSON columns converted (``_sqlite_converters``)."""
     values = list(row.values())
-    for i, fn in convert if convert is not None else _sqlite_converters(table, cols):
+    for i, fn in convert:
         values[i] = fn(values[i])
     return tuple(values)
-
-
-def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows. On SQLite the rows go straight to the driver's executemany (SQLAlchemy's
-    per-row parameter processing costs more than SQLite's insert itself); elsewhere through Core."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), list(rows))
-        return
-    cols = list(rows[0])
-    convert = _sqlite_converters(table, cols)
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    conn.exec_driver_sql(sql, [_sqlite_params(table, cols, row, convert) for row in rows])
 
 
 @dataclass(frozen=True)
@@ -189,7 +172,7 @@ def prepare(conv: ConversationIn, *, dialect: str = "sqlite") -> Prepared:
     if dialect == "sqlite":
         dt = _sqlite_dt
         return Prepared(
-            conv.source, conv.id, digest, _sqlite_params(CONV, list(row), row, _CONV_CONVERT),
+            conv.source, conv.id, digest, _sqlite_params(row, _CONV_CONVERT),
             [(*m[:6], dt(m[6]), *m[7:]) for m in messages],
         )  # fmt: skip
     return Prepared(
