@@ -38,22 +38,21 @@ class ReplyScorer:
         if missing:
             raise ValueError(f"missing classifiers: {', '.join(sorted(missing))}")
         self.classifiers = classifiers
+        # one featurizer for the four (as `qa-toolkit train` saves them): compute features once per reply
+        digests = {c.featurizer.fingerprint() for c in classifiers.values()}
+        self.shared_featurizer = next(iter(classifiers.values())).featurizer if len(digests) == 1 else None
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR) -> ReplyScorer:
         return cls(load_all(models_dir))
-
-    def _shared(self) -> bool:
-        digests = {c.featurizer.fingerprint() for c in self.classifiers.values()}
-        return len(digests) == 1
 
     def score_replies(self, replies: Sequence[ReplyContext], *, evidence: int = 3) -> list[dict[str, Any]]:
         """One dict per reply: label -> {"label", "confidence", "evidence"}."""
         if not replies:
             return []
         features = views = names = None
-        if self._shared():
-            featurizer = next(iter(self.classifiers.values())).featurizer
+        featurizer = self.shared_featurizer
+        if featurizer is not None:
             features, views = featurizer.transform_with_views(replies)
             features = features.tocsr()
             if evidence:

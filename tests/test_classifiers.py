@@ -100,7 +100,7 @@ def test_committed_models_load_with_cards(scorer: ReplyScorer) -> None:
         assert set(scorer.classifiers[name].classes) == set(labels)
         assert card["metrics"]["n"] >= 400 and "per_class" in card["metrics"]
         assert card["training_data"]["replies"] >= 2000
-    assert scorer._shared()  # one featurizer for the four: features are computed once
+    assert scorer.shared_featurizer is not None  # one featurizer for the four: features are computed once
 
 
 def test_save_and_load_give_identical_probabilities(scorer: ReplyScorer, tmp_path: Path) -> None:
