@@ -9,15 +9,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from qa_toolkit.importers.base import ImportOptions, Item, Rejected, build_conversation, register_importer
+from qa_toolkit.importers.base import ImportOptions, Item, register_importer
 from qa_toolkit.importers.intercom import (
     RecordError,
     as_dict,
     as_list,
     as_str,
     as_time,
-    iter_json_records,
     order_messages,
+    read_conversation_records,
     type_name,
 )
 from qa_toolkit.normalise import clean_body
@@ -76,27 +76,7 @@ class HelpScoutImporter:
         return 0.5 if hints >= 3 else 0.0
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[Item]:
-        source = options.source or self.name
-        for entry in iter_json_records(path, _CONTAINERS):
-            if isinstance(entry, Rejected):
-                yield entry
-                continue
-            location, record = entry
-            if not isinstance(record, dict):
-                yield Rejected(location, f"expected a conversation object, got {type_name(record)}")
-                continue
-            try:
-                canonical = _conversation(record)
-            except RecordError as exc:
-                yield Rejected(location, str(exc))
-                continue
-            except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a safety net
-                yield Rejected(location, f"unexpected structure ({type(exc).__name__}: {exc})")
-                continue
-            if canonical is None:  # a draft or deleted conversation
-                continue
-            canonical["source"] = source
-            yield build_conversation(canonical, location)
+        yield from read_conversation_records(path, _CONTAINERS, _conversation, options.source or self.name)
 
 
 def _conversation(rec: dict[str, Any]) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -237,6 +237,34 @@ def _stream_values(events: Iterator[tuple[str, str, Any]], containers: Container
             yield value
 
 
+def read_conversation_records(
+    path: Path, containers: Containers, convert: Callable[[dict], dict | None], source: str
+) -> Iterator[Item]:
+    """Conversations from a JSON/NDJSON file of vendor conversation objects: ``convert`` maps one object
+    to a canonical record (None to skip it, RecordError to reject it); anything else it raises on odd
+    structure becomes a Rejected naming the record, never a traceback."""
+    for entry in iter_json_records(path, containers):
+        if isinstance(entry, Rejected):
+            yield entry
+            continue
+        location, record = entry
+        if not isinstance(record, dict):
+            yield Rejected(location, f"expected a conversation object, got {type_name(record)}")
+            continue
+        try:
+            canonical = convert(record)
+        except RecordError as exc:
+            yield Rejected(location, str(exc))
+            continue
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a safety net
+            yield Rejected(location, f"unexpected structure ({type(exc).__name__}: {exc})")
+            continue
+        if canonical is None:  # e.g. a draft or deleted conversation
+            continue
+        canonical["source"] = source
+        yield build_conversation(canonical, location)
+
+
 def iter_json_records(path: Path, containers: Containers) -> Iterator[tuple[str, Any] | Rejected]:
     """(location, record) for every record in a JSON export, streaming.
 
@@ -373,25 +401,7 @@ class IntercomImporter:
         return 0.8 if medium >= 2 else 0.4 if medium == 1 else 0.0
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[Item]:
-        source = options.source or self.name
-        for entry in iter_json_records(path, (("conversations",),)):
-            if isinstance(entry, Rejected):
-                yield entry
-                continue
-            location, record = entry
-            if not isinstance(record, dict):
-                yield Rejected(location, f"expected a conversation object, got {type_name(record)}")
-                continue
-            try:
-                canonical = _conversation(record)
-            except RecordError as exc:
-                yield Rejected(location, str(exc))
-                continue
-            except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a safety net
-                yield Rejected(location, f"unexpected structure ({type(exc).__name__}: {exc})")
-                continue
-            canonical["source"] = source
-            yield build_conversation(canonical, location)
+        yield from read_conversation_records(path, (("conversations",),), _conversation, options.source or self.name)
 
 
 def _conversation(rec: dict[str, Any]) -> dict[str, Any]:
