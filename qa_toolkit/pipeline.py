@@ -147,11 +147,11 @@ def _events(
         return out
 
     events: list[tuple] = []
-    on_reject = events.append  # collected, then yielded in order with the conversations
+    emit = events.append  # reject and file events: collected, then yielded in order with the conversations
     for conv in read_conversations(
         paths, fmt=fmt, options=options,
-        on_reject=lambda r: on_reject(("reject", r)),
-        on_file=lambda path, imp: on_reject(("file", str(path), imp.name)),
+        on_reject=lambda r: emit(("reject", r)),
+        on_file=lambda path, imp: emit(("file", str(path), imp.name)),
     ):  # fmt: skip
         if events:
             yield from events
