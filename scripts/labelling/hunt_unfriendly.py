@@ -50,6 +50,8 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=150)
     ap.add_argument("--eval", type=int, default=60)
     ap.add_argument("--batch", type=int, default=75)
+    ap.add_argument("--model", action="store_true", help="also rank by the current tone model's P(unfriendly)")
+    ap.add_argument("--prefix", default="hunt", help="batch name prefix (hunt-train-NN, hunt-eval-NN)")
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
@@ -57,8 +59,14 @@ def main() -> None:
     done = excluded_items(args.exclude)
     analyzer = SentimentIntensityAnalyzer()
     manifest = json.loads((args.out / "manifest.json").read_text()) if (args.out / "manifest.json").exists() else {}
-    for prefix, splits, k in (("hunt-train", ["airlines-train", "ibm-dev", "twcs-sample"], args.train),
-                              ("hunt-eval", ["airlines-test", "ibm-test"], args.eval)):  # fmt: skip
+    tone = None
+    if args.model:  # model output only chooses what people read; it never becomes a label
+        from qa_toolkit.classifiers.artefacts import load_classifier
+        from qa_toolkit.classifiers.training import context_of
+
+        tone = load_classifier("tone")
+    for prefix, splits, k in ((f"{args.prefix}-train", ["airlines-train", "ibm-dev", "twcs-sample"], args.train),
+                              (f"{args.prefix}-eval", ["airlines-test", "ibm-test"], args.eval)):  # fmt: skip
         seen_text: set[str] = set()
         ranked = []
         for item in (i for s in splits for i in iter_reply_items(s, data)):
@@ -67,6 +75,18 @@ def main() -> None:
                 continue
             seen_text.add(key)
             ranked.append((coldness(item.reply.text, analyzer), item))
+        if k == 0:
+            continue
+        if tone is not None:  # keep the coldest quarter by wording, then rank it by the model as well
+            ranked.sort(key=lambda x: -x[0])
+            ranked = ranked[: max(k * 20, len(ranked) // 4)]
+            for start in range(0, len(ranked), 2000):
+                part = ranked[start : start + 2000]
+                preds = tone.predict([context_of(it) for _, it in part], evidence=0)
+                ranked[start : start + 2000] = [
+                    (cold + 6 * p.probabilities.get("unfriendly", 0.0), it)
+                    for (cold, it), p in zip(part, preds, strict=True)
+                ]
         ranked.sort(key=lambda x: -x[0])
         chosen = [it for _, it in ranked[:k]]
         for b in range(0, len(chosen), args.batch):
