@@ -67,7 +67,11 @@ class LexiconMatcher:
             self.matcher.add(category, list(self.nlp.tokenizer.pipe(phrases)))
 
     def find(self, text: str) -> list[LexiconHit]:
-        doc = self.nlp.make_doc(text)
+        return self.find_in_doc(self.nlp.make_doc(text))
+
+    def find_in_doc(self, doc: spacy.tokens.Doc) -> list[LexiconHit]:
+        """Hits in a Doc made by this language's tokenizer (``get_nlp(lang)``), e.g. one already made for
+        the reply's n-grams: the text is tokenised once."""
         hits = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]

@@ -50,16 +50,14 @@ class ReplyScorer:
         """One dict per reply: label -> {"label", "confidence", "evidence"}."""
         if not replies:
             return []
-        features = views = names = None
+        features = views = None
         featurizer = self.shared_featurizer
         if featurizer is not None:
             features, views = featurizer.transform_with_views(replies)
             features = features.tocsr()
-            if evidence:
-                names = [featurizer.column_names_for(rc) for rc in replies]
         out: list[dict[str, Any]] = [{} for _ in replies]
         for name, clf in self.classifiers.items():
-            preds = clf.predict(replies, features=features, views=views, names=names, evidence=evidence)
+            preds = clf.predict(replies, features=features, views=views, evidence=evidence)
             for i, pred in enumerate(preds):
                 out[i][name] = {"label": pred.label, "confidence": round(pred.confidence, 4), "evidence": pred.evidence}
         return out

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from qa_toolkit.classifiers import LABEL_SETS, ReplyClassifier, make_pipeline_for
 from qa_toolkit.classifiers.artefacts import load_all, read_card
+from qa_toolkit.classifiers.estimator import CalibratedLinear, tune_decision_weights
 from qa_toolkit.classifiers.training import expected_calibration_error
 from qa_toolkit.cli import app
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer, dense_features
@@ -59,6 +60,45 @@ def test_featurizer_follows_the_scikit_learn_contract(tmp_path: Path) -> None:
     assert (X != again).nnz == 0
     assert X.shape == (2, 2 * 2**12 + len(f.dense_names_))
     assert f.fingerprint() == pickle.loads(pickle.dumps(f)).fingerprint()
+
+
+def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:
+    f = ReplyFeaturizer(n_features=2**16, char_ngrams=(2, 4)).fit(replies(WARM + COLD))
+    a = f.transform(replies(["Happy to help", "Not our problem"]))
+    b = f.transform(replies(["Not our problem", "Happy to help"]))
+    assert (a[0] != b[1]).nnz == 0 and (a[1] != b[0]).nnz == 0  # a reply's features never depend on its batch
+    words = f.transform(replies(["help"]))[:, : 2**16]
+    assert words.nnz == 1  # "help" alone: one unigram, no n-gram reaching into a neighbour
+    assert "happy to help" in f.word_names_.values() and "to help" in f.word_names_.values()
+    col = next(c for c, g in f.word_names_.items() if g == "happy to help")
+    assert f.column_name(col) == "happy to help" and f.column_name(2**16 + 5) is None
+    assert f.column_name(f.dense_offset) == f"dense:{f.dense_names_[0]}"
+
+
+def test_decision_weights_find_a_rare_class_the_argmax_misses() -> None:
+    rng = np.random.default_rng(0)
+    y = np.array(["common"] * 95 + ["rare"] * 5)
+    p_rare = np.where(y == "rare", rng.uniform(0.2, 0.4, 100), rng.uniform(0.0, 0.25, 100))
+    proba = np.column_stack([1 - p_rare, p_rare])
+    assert not (proba.argmax(axis=1) == 1).any()
+    w = tune_decision_weights(proba, y, np.array(["common", "rare"]))
+    assert w[0] == 1.0 and w[1] > 1.0
+    picked = np.argmax(np.log(proba) + np.log(w), axis=1) == 1
+    assert picked[y == "rare"].mean() >= 0.8
+
+
+def test_calibrated_linear_follows_the_scikit_learn_contract() -> None:
+    X = ReplyFeaturizer(n_features=2**12, char_ngrams=None).fit_transform(replies(WARM + COLD))
+    y = ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD)
+    est = CalibratedLinear(C=5.0)
+    with pytest.raises(NotFittedError):
+        est.predict_proba(X)
+    assert clone(est).get_params() == est.get_params()
+    assert est.fit(X, y) is est
+    proba = est.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1) and list(est.classes_) == ["friendly", "unfriendly"]
+    again = pickle.loads(pickle.dumps(est))
+    assert np.array_equal(again.predict_proba(X), proba) and list(again.predict(X)) == list(est.predict(X))
 
 
 def test_dense_features_carry_their_evidence() -> None:
@@ -159,6 +199,11 @@ def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: P
 def test_expected_calibration_error() -> None:
     proba = np.array([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]])
     assert expected_calibration_error(proba, ["a", "a", "a", "b"], ["a", "b"]) == pytest.approx(0.5 * 0.1 + 0.5 * 0.1)
+    # the confidence shown is that of the decided label, which need not be the argmax
+    decided = ["a", "a", "b", "b"]
+    assert expected_calibration_error(proba, ["a", "a", "a", "b"], ["a", "b"], y_pred=decided) == pytest.approx(
+        0.5 * 0.1 + 0.5 * abs(0.5 - 0.4)
+    )
 
 
 def test_all_models_load_in_a_fresh_process() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from qa_toolkit.classifiers.estimator import CalibratedLinear
 from qa_toolkit.errors import UnknownNameError
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
 
@@ -31,29 +32,25 @@ _EVIDENCE_FEATURES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _calibrated_lr(C: float, calibration: str) -> CalibratedClassifierCV:
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
-    return CalibratedClassifierCV(lr, method=calibration, cv=5, ensemble=False)
+def _pipeline(*, C: float, tune_decisions: bool = True, **featurizer: Any) -> Pipeline:
+    return Pipeline([("features", ReplyFeaturizer(**featurizer)),
+                     ("clf", CalibratedLinear(C=C, tune_decisions=tune_decisions))])  # fmt: skip
 
 
-def _pipeline(*, C: float, calibration: str = "sigmoid", **featurizer: Any) -> Pipeline:
-    return Pipeline([("features", ReplyFeaturizer(**featurizer)), ("clf", _calibrated_lr(C, calibration))])
+def make_tone_pipeline(*, C: float = 2.0, tune_decisions: bool = True, **featurizer: Any) -> Pipeline:
+    return _pipeline(C=C, tune_decisions=tune_decisions, **featurizer)
 
 
-def make_tone_pipeline(*, C: float = 2.0, calibration: str = "sigmoid", **featurizer: Any) -> Pipeline:
-    return _pipeline(C=C, calibration=calibration, **featurizer)
+def make_personalisation_pipeline(*, C: float = 2.0, tune_decisions: bool = True, **featurizer: Any) -> Pipeline:
+    return _pipeline(C=C, tune_decisions=tune_decisions, **featurizer)
 
 
-def make_personalisation_pipeline(*, C: float = 2.0, calibration: str = "sigmoid", **featurizer: Any) -> Pipeline:
-    return _pipeline(C=C, calibration=calibration, **featurizer)
+def make_apology_pipeline(*, C: float = 4.0, tune_decisions: bool = True, **featurizer: Any) -> Pipeline:
+    return _pipeline(C=C, tune_decisions=tune_decisions, **featurizer)
 
 
-def make_apology_pipeline(*, C: float = 4.0, calibration: str = "sigmoid", **featurizer: Any) -> Pipeline:
-    return _pipeline(C=C, calibration=calibration, **featurizer)
-
-
-def make_resolution_pipeline(*, C: float = 2.0, calibration: str = "sigmoid", **featurizer: Any) -> Pipeline:
-    return _pipeline(C=C, calibration=calibration, **featurizer)
+def make_resolution_pipeline(*, C: float = 2.0, tune_decisions: bool = True, **featurizer: Any) -> Pipeline:
+    return _pipeline(C=C, tune_decisions=tune_decisions, **featurizer)
 
 
 _FACTORIES = {
@@ -74,6 +71,7 @@ def make_pipeline_for(name: str, **params: Any) -> Pipeline:
 _PLACEHOLDERS = frozenset({"url", "handle", "signoff"})
 
 
+@lru_cache(maxsize=65536)
 def _informative(gram: str) -> bool:
     """An n-gram worth showing as evidence: not only stop words, punctuation or placeholders."""
     from qa_toolkit.features import _STOP
@@ -107,58 +105,67 @@ class ReplyClassifier:
         return list(self.pipeline.named_steps["clf"].classes_)
 
     def _linear(self) -> LogisticRegression:
-        return self.pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
+        return self.pipeline.named_steps["clf"].linear_
 
     def predict(self, replies: Sequence[ReplyContext], *, features: Any = None, views: Any = None,
-                names: Any = None, evidence: int = 3) -> list[Prediction]:  # fmt: skip
-        """Label, confidence, evidence and all probabilities for each reply. ``features``/``views``/``names``
-        may be passed in when several classifiers share one featurizer (computed once)."""
+                evidence: int = 3) -> list[Prediction]:  # fmt: skip
+        """Label, confidence, evidence and all probabilities for each reply. ``features``/``views`` may be
+        passed in when several classifiers share one featurizer (computed once)."""
         if features is None:
             features, views = self.featurizer.transform_with_views(replies)
         features = features.tocsr()
-        proba = self.pipeline.named_steps["clf"].predict_proba(features)
+        clf = self.pipeline.named_steps["clf"]
+        proba = clf.predict_proba(features)
         classes = self.classes
-        coef = self._linear().coef_
-        if evidence and names is None:
-            names = [self.featurizer.column_names_for(rc) for rc in replies]
-        out = []
-        for i in range(len(replies)):
-            k = int(np.argmax(proba[i]))
-            if coef.shape[0] == 1:  # binary: one row for classes[1]
-                weights = coef[0] if k == 1 else -coef[0]
-            else:
-                weights = coef[k]
-            found: list[str] = []
-            if evidence:
-                lo, hi = features.indptr[i], features.indptr[i + 1]
-                found = self._evidence(features.indices[lo:hi], features.data[lo:hi], weights, names[i],
-                                       views[i], evidence)  # fmt: skip
-            out.append(Prediction(classes[k], float(proba[i, k]), found,
-                                  {c: float(p) for c, p in zip(classes, proba[i], strict=True)}))  # fmt: skip
-        return out
+        winners = clf.decide(proba)
+        found = self._evidence(features, winners, views, evidence) if evidence else [[] for _ in replies]
+        rows = proba.tolist()
+        return [
+            Prediction(classes[k], p[k], ev, dict(zip(classes, p, strict=True)))
+            for k, p, ev in zip(winners.tolist(), rows, found, strict=True)
+        ]
 
-    def _evidence(self, cols: np.ndarray, vals: np.ndarray, weights: np.ndarray, names: dict[int, str],
-                  view: Any, limit: int) -> list[str]:  # fmt: skip
-        # word n-gram and dense columns are named; the character n-gram block in between is not
+    def _evidence_columns(self) -> tuple[np.ndarray, dict[int, str]]:
+        """Which columns may be shown when they drive a decision (a mask), and what to show: the word
+        n-gram (informative ones only) or ``dense:<feature>`` for the features worth showing for this
+        label. Character n-grams are never shown. Cached."""
+        cached = getattr(self, "_shown", None)
+        if cached is not None:
+            return cached
         f = self.featurizer
-        char_end = f.n_features * (2 if f.char_ngrams is not None else 1)
-        named = (cols < f.n_features) | (cols >= char_end)
-        cols, vals = cols[named], vals[named]
-        contrib = vals * weights[cols]
-        order = np.argsort(-contrib)
-        found: list[str] = []
+        names = {col: gram for col, gram in f.word_names_.items() if _informative(gram)}
         wanted = set(_EVIDENCE_FEATURES.get(self.name, ()))
-        for j in order:
-            if contrib[j] <= 0 or len(found) >= limit:
-                break
-            name = names.get(int(cols[j]))
-            if name is None:
+        names.update({f.dense_offset + i: f"dense:{n}" for i, n in enumerate(f.dense_names_) if n in wanted})
+        mask = np.zeros(f.dense_offset + len(f.dense_names_), dtype=bool)
+        mask[list(names)] = True
+        self._shown: tuple[np.ndarray, dict[int, str]] | None = (mask, names)
+        return mask, names
+
+    def _evidence(self, features: Any, winners: np.ndarray, views: Sequence[Any], limit: int) -> list[list[str]]:
+        """For each reply, the named features that pushed it most towards its predicted label: contributions
+        (value x weight of the winning class) for the whole batch at once, then the top few per reply."""
+        coef = self._linear().coef_
+        weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef  # binary: one row for classes[1]
+        mask, shown = self._evidence_columns()
+        n = features.shape[0]
+        row_of = np.repeat(np.arange(n), np.diff(features.indptr))
+        cols = features.indices
+        contrib = features.data * weights[winners[row_of], cols]
+        keep = np.flatnonzero((contrib > 0) & mask[cols])
+        keep = keep[np.lexsort((-contrib[keep], row_of[keep]))]
+        rows = row_of[keep]
+        starts = np.searchsorted(rows, np.arange(n + 1))
+        rank = np.arange(len(keep)) - starts[rows]
+        top = rank < 2 * limit  # a few spare for n-grams inside one another
+        keep, rows = keep[top], rows[top]
+        out: list[list[str]] = [[] for _ in range(n)]
+        for i, col in zip(rows.tolist(), cols[keep].tolist(), strict=True):
+            found = out[i]
+            if len(found) >= limit:
                 continue
+            name = shown[col]
             if name.startswith("dense:"):
-                feature = name[6:]
-                if feature in wanted:
-                    found.extend(w for w in view.evidence.get(feature, []) if w not in found)
-            elif _informative(name):
-                if not any(name in f or f in name for f in found):
-                    found.append(name)
-        return found[:limit]
+                found.extend(w for w in views[i].evidence.get(name[6:], ()) if w not in found)
+            elif not any(name in g or g in name for g in found):
+                found.append(name)
+        return [found[:limit] for found in out]
