@@ -56,7 +56,10 @@ def seed_labels_path(data_dir: Path) -> Path:
 
 
 def expected_calibration_error(
-    proba: np.ndarray, y_true: Sequence[str], classes: Sequence[str], bins: int = 10,
+    proba: np.ndarray,
+    y_true: Sequence[str],
+    classes: Sequence[str],
+    bins: int = 10,
     y_pred: Sequence[str] | None = None,
 ) -> float:
     """ECE of the confidence shown with each label: |accuracy - confidence| averaged over equal-width
@@ -142,8 +145,9 @@ def train_all(data_dir: Path, *, models_dir: Path | None = None, names: Sequence
                 "a multinomial calibrator on its 5-fold out-of-fold scores, per-class decision weights tuned "
                 "for macro-F1 on the calibrated out-of-fold probabilities (training labels only)",
                 "params": {k: repr(v) for k, v in pipe.named_steps["clf"].get_params(deep=False).items()},
-                "decision_weights": dict(zip(clf.classes_.tolist(), np.round(clf.decision_weights_, 3).tolist(),
-                                             strict=True)),  # fmt: skip
+                "decision_weights": dict(
+                    zip(clf.classes_.tolist(), np.round(clf.decision_weights_, 3).tolist(), strict=True)
+                ),  # fmt: skip
                 "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
                 "featurizer_fingerprint": featurizer.fingerprint(),
             },  # fmt: skip
