@@ -371,6 +371,221 @@ def score(
                   + f" -> {escape(str(out))}")  # fmt: skip
 
 
+ScorecardOption = Annotated[
+    Path | None, typer.Option("--scorecard", help="Scorecard TOML [default: the shipped default scorecard]")
+]
+NoModelsOption = Annotated[
+    bool, typer.Option("--no-models", help="Do not label replies with the classifiers: rules use text evidence.")
+]
+
+
+def _flag_results(input_file: Path, *, fmt: str, skip_invalid: bool, scorecard: Path | None, no_models: bool,
+                  models_dir: Path | None, options, sink):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Both flagging passes over ``input_file`` (settings from the scorecard; reply labels unless
+    ``no_models``)."""
+    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+    from qa_toolkit.flagging import flag_file, load_settings
+
+    settings = load_settings(scorecard)
+    scorer = None
+    if not no_models:
+        from qa_toolkit.scoring import ReplyScorer
+
+        try:
+            scorer = ReplyScorer.load(models_dir or MODELS_DIR)
+        except Exception as exc:  # noqa: BLE001 - a missing or stale model: say so, and how to go on without
+            raise QAError(
+                f"the reply models could not be loaded ({type(exc).__name__}: {exc}); retrain them with "
+                "`qa-toolkit train`, or pass --no-models to flag on text evidence only"
+            ) from None
+    return flag_file([input_file], fmt=fmt, options=options, on_reject=sink, settings=settings, scorer=scorer)
+
+
+@app.command("flag")
+def flag(
+    input_file: Annotated[Path, typer.Argument(help="Any importable file.", metavar="INPUT")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the flags (JSONL).")],
+    fmt: FormatOption = "auto",
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Flag the good records; skip the rest.")] = False,
+    scorecard: ScorecardOption = None,
+    no_models: NoModelsOption = False,
+    models_dir: ModelsDirOption = None,
+    tz: TzOption = "UTC",
+    support: SupportOption = None,
+    column: ColumnOption = None,
+    unknown_role: UnknownRoleOption = "error",
+) -> None:
+    """Flag the threads a team lead should read and score every conversation with the scorecard; one JSON
+    line per conversation. Relative thresholds and templates are computed over the input. Needs no database."""
+    from collections import Counter
+
+    import orjson
+
+    from qa_toolkit.pipeline import RejectSink
+
+    try:
+        options = _options(tz, support, column, unknown_role, None)
+        sink = RejectSink(skip_invalid=skip_invalid)
+        results = _flag_results(input_file, fmt=fmt, skip_invalid=skip_invalid, scorecard=scorecard,
+                                no_models=no_models, models_dir=models_dir, options=options, sink=sink)  # fmt: skip
+        tmp = out.with_name(out.name + ".partial")
+        n = review = 0
+        rules: Counter[str] = Counter()
+        with open(tmp, "wb") as fh:
+            for result in results:
+                fh.write(orjson.dumps(result.to_record()) + b"\n")
+                n += 1
+                review += result.top_score >= 0.5
+                rules.update(f.rule for f in result.flags)
+        tmp.replace(out)  # nothing half-written: the output appears only when complete
+    except QAError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
+        return
+    finally:
+        if "tmp" in locals() and tmp.exists():
+            tmp.unlink()
+    console.print(f"flagged {n:,} conversations: {review:,} with a flag scoring >= 0.5"
+                  + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
+                  + f" -> {escape(str(out))}")  # fmt: skip
+    for rule, count in rules.most_common():
+        console.print(f"  {rule}: {count:,} ({count / max(n, 1):.1%})")
+
+
+def _is_flag_output(path: Path) -> bool:
+    """True when ``path`` is what ``qa-toolkit flag`` writes (JSONL with conversation_id, metrics, flags)."""
+    import orjson
+
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    record = orjson.loads(line)
+                    return isinstance(record, dict) and {"conversation_id", "metrics", "flags"} <= record.keys()
+    except (OSError, orjson.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return False
+
+
+def _read_flag_lines(path: Path):  # type: ignore[no-untyped-def]
+    import orjson
+
+    with open(path, "rb") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise QAError(f"{path}:{i}: not a JSON line ({exc})") from None
+
+
+@app.command("report")
+def report(
+    input_file: Annotated[
+        Path, typer.Argument(help="Any importable file, or the output of `qa-toolkit flag`.", metavar="INPUT")
+    ],
+    flags: Annotated[
+        Path | None,
+        typer.Option("--flags", help="Use this `qa-toolkit flag` output for INPUT instead of flagging again."),
+    ] = None,
+    fmt: FormatOption = "auto",
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip invalid records.")] = False,
+    scorecard: ScorecardOption = None,
+    no_models: NoModelsOption = False,
+    models_dir: ModelsDirOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
+    top: Annotated[int, typer.Option("--top", help="Rows per table (agents, teams), most conversations first.")] = 30,
+    tz: TzOption = "UTC",
+    support: SupportOption = None,
+    column: ColumnOption = None,
+    unknown_role: UnknownRoleOption = "error",
+) -> None:
+    """Per-agent and per-team summaries: conversations, mean score (with n), flag rates, median and p90
+    first response, template usage. Reads conversations (and flags them), or a `qa-toolkit flag` output."""
+    import orjson
+
+    from qa_toolkit.flagging import agent_of
+    from qa_toolkit.pipeline import RejectSink, read_conversations
+    from qa_toolkit.reports import row_from_record, row_from_result, summarise
+
+    note = ""
+    try:
+        options = _options(tz, support, column, unknown_role, None)
+        sink = RejectSink(skip_invalid=skip_invalid)
+        if flags is None and _is_flag_output(input_file):
+            rows = [row_from_record(r) for r in _read_flag_lines(input_file)]
+            note = "a flag output names no agents or teams: pass the conversations with --flags for those"
+        elif flags is not None:
+            by_id = {str(r.get("conversation_id")): r for r in _read_flag_lines(flags)}
+            rows = []
+            for conv in read_conversations([input_file], fmt=fmt, options=options, on_reject=sink):
+                record = by_id.pop(conv.id, None)
+                if record is None:
+                    continue
+                authors = {m.id: (m.author or m.author_name or agent_of(conv)) for m in conv.messages}
+                rows.append(row_from_record(record, agent=agent_of(conv), team=conv.team or "-", authors=authors))
+            if by_id:
+                note = f"{len(by_id):,} flagged conversations were not in {input_file.name}"
+        else:
+            results = _flag_results(input_file, fmt=fmt, skip_invalid=skip_invalid, scorecard=scorecard,
+                                    no_models=no_models, models_dir=models_dir, options=options, sink=sink)  # fmt: skip
+            rows = [row_from_result(r) for r in results]
+        summary = summarise(rows)
+    except QAError as exc:
+        _fail(exc)
+        return
+    except OSError as exc:
+        _fail(QAError(f"cannot read ({exc.strerror or exc})"))
+        return
+    if json_out:
+        sys.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    out = Console()
+    o = summary.overall
+    mean = "-" if o.mean_score is None else f"{o.mean_score:.1f}"
+    out.print(
+        f"[bold]{o.conversations:,}[/] conversations; mean score {mean} (n={o.scored:,}); "
+        f"{o.review_rate:.1%} with a flag scoring >= 0.5; first response median "
+        f"{_fmt_seconds(o.median_first_response)}, p90 {_fmt_seconds(o.p90_first_response)}; "
+        f"{o.template_uses:,} canned replies"
+    )
+    if o.flag_rates:
+        out.print(
+            "flag rates: " + ", ".join(f"{k} {v:.1%}" for k, v in sorted(o.flag_rates.items(), key=lambda kv: -kv[1]))
+        )
+    for title, groups in (("teams", summary.teams), ("agents", summary.agents)):
+        table = Table(title=title, title_justify="left")
+        for col in ("name", "convs", "score (n)", "passed", "review", "top flag", "1st resp", "p90", "canned"):
+            table.add_column(col, justify="left" if col in ("name", "top flag") else "right")
+        for g in groups[:top]:
+            top_flag = max(g.flag_rates.items(), key=lambda kv: kv[1], default=None)
+            table.add_row(
+                escape(g.name),
+                f"{g.conversations:,}",
+                "-" if g.mean_score is None else f"{g.mean_score:.1f} ({g.scored:,})",
+                "-" if g.pass_rate is None else f"{g.pass_rate:.0%}",
+                f"{g.review_rate:.0%}",
+                f"{top_flag[0].split('.')[0]} {top_flag[1]:.0%}" if top_flag else "",
+                _fmt_seconds(g.median_first_response),
+                _fmt_seconds(g.p90_first_response),
+                f"{g.template_uses:,}",
+            )
+        if len(groups) > top:
+            table.caption = f"{len(groups) - top:,} more (--top)"
+        out.print(table)
+    if o.top_templates:
+        out.print("most used canned replies:")
+        for name, uses in o.top_templates:
+            out.print(f"  {uses:,}x  {escape(name)}", highlight=False)
+    if sink.count:
+        console.print(f"skipped {sink.count:,} invalid records")
+    if note:
+        console.print(f"[yellow]{escape(note)}[/]")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -1,0 +1,15 @@
+"""The Streamlit scorecard app: `streamlit run app_streamlit.py` (the database: $QA_TOOLKIT_DB, else
+./qa_toolkit.db). The sidebar holds the reviewer's name and the shared filters; the pages live in
+qa_toolkit/app/ (docs/app.md)."""
+
+import streamlit as st
+
+from qa_toolkit.app import CONVERSATION_PAGE, QUEUE_PAGE, common
+
+st.set_page_config(page_title="qa_toolkit", layout="wide")
+common.sidebar()
+pages = [
+    st.Page(QUEUE_PAGE, title="Review queue", url_path="queue", default=True),
+    st.Page(CONVERSATION_PAGE, title="Conversation", url_path="conversation"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,234 @@
+"""What every page shares: the cached engine and scorecards, the sidebar (reviewer name, queue filters),
+navigation between pages, and safe rendering of user text (always escaped: see qa_toolkit.review)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from qa_toolkit.db import results
+from qa_toolkit.db.engine import get_engine
+from qa_toolkit.errors import QAError
+from qa_toolkit.review import escape_text
+from qa_toolkit.scorecard import Scorecard, list_scorecards, load_scorecard, scorecards_dir
+from qa_toolkit.settings import database_url
+
+REVIEWER = "reviewer"
+CONVERSATION = "conversation_id"
+FILTER_KEYS = {
+    "rules": "f_rules",
+    "agents": "f_agents",
+    "teams": "f_teams",
+    "channels": "f_channels",
+    "languages": "f_languages",
+    "dates": "f_dates",
+    "score": "f_score",
+    "severity": "f_severity",
+}
+SCORE_RANGE = (0.0, 100.0)
+
+CSS = """
+<style>
+.qa-msg {border-radius: 0.6rem; padding: 0.5rem 0.8rem; margin: 0.35rem 0; max-width: 80%;
+         border: 1px solid rgba(128,128,128,0.25); overflow-wrap: anywhere;}
+.qa-customer {margin-right: 20%; background: rgba(90,140,230,0.10);}
+.qa-agent {margin-left: 20%; background: rgba(60,170,110,0.10);}
+.qa-kind-internal-note {background: rgba(240,190,40,0.15); border-style: dashed;}
+.qa-kind-auto-reply, .qa-kind-bot, .qa-kind-system {background: rgba(128,128,128,0.10); border-style: dotted;}
+.qa-head {font-size: 0.8rem; opacity: 0.8; margin-bottom: 0.2rem;}
+.qa-badge {font-size: 0.7rem; padding: 0 0.35rem; border-radius: 0.5rem; margin-left: 0.3rem;
+           background: rgba(128,128,128,0.2);}
+.qa-wait {font-size: 0.75rem; opacity: 0.7; text-align: center; margin: 0.1rem 0;}
+.qa-labels {font-size: 0.8rem; margin-top: 0.35rem;}
+.qa-chip {display: inline-block; padding: 0 0.4rem; margin: 0.1rem 0.2rem 0.1rem 0; border-radius: 0.5rem;}
+mark.ev {padding: 0 0.15rem; border-radius: 0.2rem;}
+.ev-tone {background: rgba(255,170,60,0.45);}
+.ev-personalisation {background: rgba(90,160,255,0.40);}
+.ev-apology {background: rgba(230,90,160,0.35);}
+.ev-resolution {background: rgba(80,200,120,0.40);}
+</style>
+"""
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def db_url() -> str:
+    """The database: $QA_TOOLKIT_DB (a SQLite file or a PostgreSQL URL), else ./qa_toolkit.db."""
+    return database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return get_engine(url)
+
+
+def engine() -> Engine:
+    return _engine(db_url())
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def filter_options(url: str) -> results.FilterOptions:
+    return results.filter_options(_engine(url))
+
+
+@st.cache_resource(show_spinner=False)
+def _scorecards(folder: str) -> dict[str, Scorecard]:
+    cards: dict[str, Scorecard] = {}
+    for name in list_scorecards(Path(folder)):
+        try:
+            card = load_scorecard(Path(folder) / f"{name}.toml")
+        except QAError:
+            continue  # a broken file is reported by the CLI; the app uses the others
+        cards[card.key] = card
+    return cards
+
+
+def scorecard_for(key: str | None) -> Scorecard | None:
+    """The scorecard with this key (``default.v1``), else the default one, else any; None if there is none."""
+    cards = _scorecards(str(scorecards_dir()))
+    if key and key in cards:
+        return cards[key]
+    return next((c for c in cards.values() if c.name == "default"), next(iter(cards.values()), None))
+
+
+# --------------------------------------------------------------------------- safe text
+
+
+def safe(text: Any) -> str:
+    """Any user-supplied value as inert HTML/markdown (see qa_toolkit.review.escape_text)."""
+    return escape_text("" if text is None else str(text))
+
+
+def html_block(body: str) -> None:
+    """Render HTML built only from escaped values and our own tags (one line: no markdown inside)."""
+    st.markdown(body.replace("\n", " "), unsafe_allow_html=True)
+
+
+def inject_css() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+KEPT = "_kept"
+
+
+def _keep(key: str, default: Any) -> dict[str, Any]:
+    """Give the sidebar widget ``key`` its value from the session's own copy, before it is drawn.
+
+    The sidebar is drawn by the entry script on every page, but Streamlit ties widget state to the page it
+    was drawn on: without this copy (kept up to date by ``_remember``) the reviewer's name and the filters
+    would be lost on every page switch."""
+    kept: dict[str, Any] = st.session_state.setdefault(KEPT, {})
+    if key not in kept:
+        kept[key] = st.session_state.get(key, default)
+    st.session_state[key] = kept[key]
+    return {"key": key, "on_change": _remember, "args": (key,)}
+
+
+def _remember(key: str) -> None:
+    st.session_state.setdefault(KEPT, {})[key] = st.session_state[key]
+
+
+def _value(key: str, default: Any = None) -> Any:
+    kept = st.session_state.get(KEPT, {})
+    return kept[key] if key in kept else st.session_state.get(key, default)
+
+
+def reviewer() -> str:
+    return (_value(REVIEWER) or "").strip()
+
+
+def sidebar() -> None:
+    """The reviewer's name and the shared queue filters."""
+    url = db_url()
+    with st.sidebar:
+        st.text_input(
+            "Your name (stored with every review)", placeholder="e.g. Alex", max_chars=128, **_keep(REVIEWER, "")
+        )
+        if not reviewer():
+            st.caption("Enter your name to review conversations.")
+        st.subheader("Filters")
+        try:
+            opts = filter_options(url)
+        except QAError as exc:
+            st.error(str(exc))
+            return
+        agent_names = dict(opts.agents)
+        choices = {
+            "rules": ("Flag", opts.rules),
+            "agents": ("Agent", list(agent_names)),
+            "teams": ("Team", opts.teams),
+            "channels": ("Channel", opts.channels),
+            "languages": ("Language", opts.languages),
+        }
+        for name, (label, options) in choices.items():
+            key = FILTER_KEYS[name]
+            kept = [v for v in _value(key, []) or [] if v in options]  # values that no longer exist dropped
+            st.session_state.setdefault(KEPT, {})[key] = kept
+            st.multiselect(
+                label,
+                options,
+                format_func=(lambda a: agent_names.get(a, a)) if name == "agents" else str,
+                **_keep(key, []),
+            )
+        if opts.first_day is not None and opts.last_day is not None:
+            st.date_input(
+                "Created between", min_value=opts.first_day, max_value=opts.last_day, **_keep(FILTER_KEYS["dates"], ())
+            )
+        st.slider("Automatic score", 0.0, 100.0, step=1.0, **_keep(FILTER_KEYS["score"], SCORE_RANGE))
+        st.slider("Lowest flag score", 0.0, 1.0, step=0.05, **_keep(FILTER_KEYS["severity"], 0.0))
+        st.caption(f"Database: {safe(_display_url(url))}")
+
+
+def _display_url(url: str) -> str:
+    """The URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def current_filters() -> results.QueueFilters:
+    """The sidebar's filters as QueueFilters."""
+    dates = _value(FILTER_KEYS["dates"]) or ()
+    date_from: date | None = dates[0] if len(dates) >= 1 else None
+    date_to: date | None = dates[1] if len(dates) >= 2 else date_from
+    low, high = _value(FILTER_KEYS["score"]) or SCORE_RANGE
+    severity = _value(FILTER_KEYS["severity"]) or 0.0
+    return results.QueueFilters(
+        rules=tuple(_value(FILTER_KEYS["rules"]) or ()),
+        agents=tuple(_value(FILTER_KEYS["agents"]) or ()),
+        teams=tuple(_value(FILTER_KEYS["teams"]) or ()),
+        channels=tuple(_value(FILTER_KEYS["channels"]) or ()),
+        languages=tuple(_value(FILTER_KEYS["languages"]) or ()),
+        date_from=date_from,
+        date_to=date_to,
+        score_min=low if low > SCORE_RANGE[0] else None,
+        score_max=high if high < SCORE_RANGE[1] else None,
+        min_severity=severity if severity > 0 else None,
+    )
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+def open_conversation(conversation_id: int) -> None:
+    """Go to the conversation view for this conversation."""
+    from qa_toolkit.app import CONVERSATION_PAGE
+
+    st.session_state[CONVERSATION] = int(conversation_id)
+    st.switch_page(CONVERSATION_PAGE)
+
+
+def open_queue() -> None:
+    from qa_toolkit.app import QUEUE_PAGE
+
+    st.switch_page(QUEUE_PAGE)
