@@ -29,3 +29,12 @@ def shared_data() -> Path:
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database file for one test."""
     return f"sqlite:///{tmp_path / 'qa.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _no_default_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes ./qa_toolkit.db: the default database points into a temporary folder unless a test
+    sets QA_TOOLKIT_DB itself."""
+    if "QA_TOOLKIT_DB" not in os.environ:
+        path = tmp_path_factory.getbasetemp() / "default-qa_toolkit.db"
+        monkeypatch.setenv("QA_TOOLKIT_DB", f"sqlite:///{path}")

@@ -44,14 +44,21 @@ def main() -> None:
     ap.add_argument("--long", type=int, default=20, help="extra long threads per split")
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--seed", type=int, default=41)
+    ap.add_argument("--prefix", default="threads")
+    ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="thread label files already judged")
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
     rng = random.Random(args.seed)
+    done = {json.loads(line)["thread"] for p in args.exclude for line in p.read_text().splitlines() if line.strip()}
     chosen: list[tuple[str, ConversationIn, str]] = []
     for split in ("twcs-sample", "airlines-train"):
-        convs = [c for c in iter_conversations(split, data) if any(m.role.value == "agent" for m in c.messages)]
+        convs = [
+            c
+            for c in iter_conversations(split, data)
+            if any(m.role.value == "agent" for m in c.messages) and f"{split}:{c.id}" not in done
+        ]
         picked = rng.sample(convs, args.random)
         ids = {c.id for c in picked}
         longs = [c for c in convs if c.id not in ids and compute_metrics(c.messages).customer_turns >= 3]
@@ -61,12 +68,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     manifest = {}
     for b in range(0, len(chosen), args.batch):
-        name = f"threads-{b // args.batch + 1:02d}"
+        name = f"{args.prefix}-{b // args.batch + 1:02d}"
         part = chosen[b : b + args.batch]
         text = [f"# {name}: {len(part)} threads\n\n"] + [render(t, c) + "\n" for t, c, _ in part]
         (args.out / f"{name}.md").write_text("".join(text))
         manifest.update({t: {"batch": name, "sampling": s} for t, _, s in part})
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    path = args.out / "manifest.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**old, **manifest}, indent=1))
     print(f"{len(chosen)} threads in {(len(chosen) + args.batch - 1) // args.batch} batches")
 
 
