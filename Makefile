@@ -1,12 +1,15 @@
 # Two commands for a fresh machine (only python3 and make needed):
-#   make demo   set everything up, build the demo database and run the app on it
+#   make demo   set everything up, build and score the demo database, and run the app on it
 #   make test   set everything up and run the checks and the tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= var/demo.db
+# PORT=8502 make demo serves on that port (default: 8501, or the next free one)
+PORT   ?=
+MODEL_CARDS := $(wildcard models/*/card.json)
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo demo-data test setup lint bench bench-app clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,16 +19,28 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-var/demo.jsonl: $(BIN)/.installed $(wildcard qa_toolkit/demo/*.py)
+# The demo store, one step at a time; each step runs again only when its inputs change (stamps in var/).
+# The corpus is written by the project itself (qa_toolkit/demo/).
+var/demo.jsonl: $(wildcard qa_toolkit/demo/*.py) | $(BIN)/.installed
 	mkdir -p var
 	$(BIN)/qa-toolkit demo --out $@
 
-$(DEMO_DB): var/demo.jsonl
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+# Imported afresh when the corpus, the models or the default scorecard change (automatic results are then
+# computed again from scratch; reviews made in the demo database go with it).
+var/demo.imported: var/demo.jsonl scorecards/default.toml $(MODEL_CARDS) | $(BIN)/.installed
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm var/demo.scored
 	$(BIN)/qa-toolkit import var/demo.jsonl --db $(DEMO_DB)
+	touch $@
 
-demo: $(DEMO_DB)
-	$(BIN)/qa-toolkit stats --db $(DEMO_DB)
+# Reply labels, flags and scorecard results for the review queue (resumable: an interrupted run goes on).
+var/demo.scored: var/demo.imported
+	$(BIN)/qa-toolkit score-store --db $(DEMO_DB)
+	touch $@
+
+demo-data: var/demo.scored
+
+demo: var/demo.scored
+	QA_TOOLKIT_DB=$(DEMO_DB) $(BIN)/qa-toolkit app --db $(DEMO_DB) $(if $(PORT),--port $(PORT))
 
 lint: setup
 	$(BIN)/ruff check qa_toolkit tests scripts
@@ -36,6 +51,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_import.py
+
+bench-app: setup
+	$(BIN)/python scripts/bench_app.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -25,7 +25,7 @@ console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL or SQLite file path [env: QA_TOOLKIT_DB; default ./qa_toolkit.db]"),
+    typer.Option("--db", help="Database URL or SQLite file path (env: QA_TOOLKIT_DB; default ./qa_toolkit.db)"),
 ]
 FormatOption = Annotated[
     str,
@@ -75,6 +75,13 @@ UnknownRoleOption = Annotated[
 SourceOption = Annotated[
     str | None, typer.Option("--source", help="Record conversations under this source name instead.")
 ]
+ScorecardOption = Annotated[
+    Path | None, typer.Option("--scorecard", help="Scorecard TOML (default: the shipped default scorecard)")
+]
+NoModelsOption = Annotated[
+    bool, typer.Option("--no-models", help="Do not label replies with the classifiers: rules use text evidence.")
+]
+ModelsDirOption = Annotated[Path | None, typer.Option("--models-dir", help="Where models live (default: models/)")]
 
 
 @app.command("import")
@@ -88,7 +95,7 @@ def import_(
         Path | None,
         typer.Option(
             "--rejects",
-            help="Where rejects go with --skip-invalid [default: <first file>.rejects.jsonl in the current folder]",
+            help="Where rejects go with --skip-invalid (default: <first file>.rejects.jsonl in the current folder)",
         ),
     ] = None,
     db: DbOption = None,
@@ -97,12 +104,25 @@ def import_(
     column: ColumnOption = None,
     unknown_role: UnknownRoleOption = "error",
     source: SourceOption = None,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Then score the store: reply labels, flags and the scorecard result for every conversation "
+            "not scored yet (as `qa-toolkit score-store`); the review queue is filled from them.",
+        ),
+    ] = False,
+    scorecard: ScorecardOption = None,
+    no_models: NoModelsOption = False,
+    models_dir: ModelsDirOption = None,
 ) -> None:
-    """Import export files into the store (one transaction; re-importing changes nothing)."""
+    """Import export files into the store (one transaction; re-importing changes nothing); with --score,
+    score what is new for the review queue."""
     from qa_toolkit.pipeline import import_files
 
     try:
         options = _options(tz, support, column, unknown_role, source)
+        card = _scoring_card(scorecard) if score else None  # a bad scorecard fails before anything is imported
         if skip_invalid and rejects is None:
             rejects = Path.cwd() / f"{files[0].name}.rejects.jsonl"
         with Progress(
@@ -147,6 +167,8 @@ def import_(
         )
     elif summary.rejected:
         console.print(f"rejected {summary.rejected:,} records")
+    if card is not None:
+        _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir)
 
 
 @app.command("export")
@@ -154,7 +176,7 @@ def export(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="jsonl (canonical) or csv (one row per message)")
     ] = "jsonl",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file [default: standard output]")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: standard output)")] = None,
     db: DbOption = None,
 ) -> None:
     """Export the stored conversations (JSONL export -> import round-trips)."""
@@ -295,20 +317,123 @@ def _data_dir(value: Path | None) -> Path:
     return Path(data)
 
 
-DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="The research data [default: ../shared/data]")]
-ModelsDirOption = Annotated[Path | None, typer.Option("--models-dir", help="Where models live [default: models/]")]
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="The research data (default: ../shared/data)")]
 
 
 @app.command("train")
-def train(data_dir: DataDirOption = None, models_dir: ModelsDirOption = None) -> None:
+def train(
+    data_dir: DataDirOption = None,
+    models_dir: ModelsDirOption = None,
+    with_reviews: Annotated[
+        bool,
+        typer.Option(
+            "--with-reviews",
+            help="Add the reviewers' confirmed and corrected labels (finished reviews in --db) to the training "
+            "data; the new models go to a candidate folder beside the active ones, with the figures before and after.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    activate: Annotated[
+        bool,
+        typer.Option(
+            "--activate",
+            help="With --with-reviews: make the new models the active ones (the replaced "
+            "ones are kept; the app's admin page can go back).",
+        ),  # fmt: skip
+    ] = False,
+) -> None:
     """Retrain the four reply classifiers from ../shared/data and the committed labels, evaluate them on
-    the evaluation set and write models/<name>-v1/ with their cards."""
+    the evaluation set and write models/<name>-v1/ with their cards. With --with-reviews: retrain with the
+    reviewers' labels from the store added and show the evaluation before and after."""
+    if activate and not with_reviews:
+        _fail(QAError("--activate goes with --with-reviews"))
+    if with_reviews:
+        _train_with_reviews(data_dir=data_dir, models_dir=models_dir, db=db, activate=activate)
+        return
     from qa_toolkit.classifiers.training import train_all
 
     try:
         train_all(_data_dir(data_dir), models_dir=models_dir, log=lambda m: Console().print(escape(m)))
     except QAError as exc:
         _fail(exc)
+
+
+def _learning():  # type: ignore[no-untyped-def]
+    """qa_toolkit.learning, or one clear error when this installation does not have it."""
+    try:
+        from qa_toolkit import learning
+    except ImportError as exc:
+        if exc.name not in ("qa_toolkit.learning", None):
+            raise
+        raise QAError(
+            "`train --with-reviews` needs qa_toolkit.learning (learning from reviewers), which this installation "
+            "does not have; `qa-toolkit train` without it retrains on the committed labels"
+        ) from None
+    return learning
+
+
+def _fmt_metric(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _train_with_reviews(*, data_dir: Path | None, models_dir: Path | None, db: str | None, activate: bool) -> None:
+    from qa_toolkit.datasets import shared_data_dir
+    from qa_toolkit.db.engine import get_engine
+
+    out = Console()
+    try:
+        learning = _learning()
+        if data_dir is not None and not data_dir.is_dir():
+            raise QAError(f"{data_dir}: the research data folder (--data-dir) is not there")
+        data = data_dir or shared_data_dir()
+        active = models_dir or learning.active_models_dir()
+        candidate = learning.new_candidate_dir(learning.retrain_dir())
+        result = learning.retrain_with_reviews(
+            get_engine(db),
+            data_dir=data,
+            models_dir=active,
+            out_dir=candidate,
+            log=lambda m: console.print(escape(m), highlight=False),
+        )
+        backup = learning.activate_models(result.out_dir, models_dir=active, backups_dir=learning.retrain_dir() /
+                                          "previous", by="qa-toolkit train") if activate else None  # fmt: skip
+    except QAError as exc:
+        _fail(exc)
+        return
+    kind = "the hand-labelled evaluation set" if result.independent else "the review examples (cross-validated)"
+    table = Table(title=f"before -> after, on {kind}", title_justify="left")
+    for col in ("label", "n", "macro-F1", "change", "accuracy", "ECE", "review examples", "note"):
+        table.add_column(col, justify="left" if col in ("label", "note") else "right")
+    for row in result.table():
+        table.add_row(
+            row["label"],
+            "-" if row["evaluated on"] is None else f"{row['evaluated on']:,}",
+            f"{_fmt_metric(row['macro_f1 before'])} -> {_fmt_metric(row['macro_f1 after'])}",
+            "-" if row["macro_f1 change"] is None else f"{row['macro_f1 change']:+.3f}",
+            f"{_fmt_metric(row['accuracy before'])} -> {_fmt_metric(row['accuracy after'])}",
+            f"{_fmt_metric(row['ece before'])} -> {_fmt_metric(row['ece after'])}",
+            "-" if row["review examples"] is None else f"{row['review examples']:,}",
+            escape(str(row["note"] or "")),
+        )
+    out.print(table)
+    out.print(escape(result.evaluation_note), highlight=False)
+    for note in result.notes:
+        out.print(f"note: {escape(note)}", highlight=False)
+    console.print(
+        f"trained on {result.base_examples:,} committed and {result.review_examples:,} reviewed replies; "
+        f"new models in {escape(str(result.out_dir))}"
+    )
+    if backup is not None:
+        console.print(
+            f"the new models are active in {escape(str(active))}; the replaced ones are kept in "
+            f"{escape(str(backup))}. Conversations scored before keep their automatic results; newly imported "
+            "ones are scored with the new models"
+        )
+    else:
+        console.print(
+            "the active models are unchanged: switch to the new ones on the app's admin page, or run this "
+            "again with --activate"
+        )
 
 
 @app.command("evaluate")
@@ -371,33 +496,30 @@ def score(
                   + f" -> {escape(str(out))}")  # fmt: skip
 
 
-ScorecardOption = Annotated[
-    Path | None, typer.Option("--scorecard", help="Scorecard TOML [default: the shipped default scorecard]")
-]
-NoModelsOption = Annotated[
-    bool, typer.Option("--no-models", help="Do not label replies with the classifiers: rules use text evidence.")
-]
+def _load_scorer(*, no_models: bool, models_dir: Path | None):  # type: ignore[no-untyped-def]
+    """The four reply classifiers (None with ``no_models``); a model that cannot be loaded is one clear error."""
+    if no_models:
+        return None
+    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+    from qa_toolkit.scoring import ReplyScorer
+
+    try:
+        return ReplyScorer.load(models_dir or MODELS_DIR)
+    except Exception as exc:  # noqa: BLE001 - a missing or stale model: say so, and how to go on without
+        raise QAError(
+            f"the reply models could not be loaded ({type(exc).__name__}: {exc}); retrain them with "
+            "`qa-toolkit train`, or pass --no-models to flag on text evidence only"
+        ) from None
 
 
 def _flag_results(input_file: Path, *, fmt: str, skip_invalid: bool, scorecard: Path | None, no_models: bool,
                   models_dir: Path | None, options, sink):  # type: ignore[no-untyped-def]  # fmt: skip
     """Both flagging passes over ``input_file`` (settings from the scorecard; reply labels unless
     ``no_models``)."""
-    from qa_toolkit.classifiers.artefacts import MODELS_DIR
     from qa_toolkit.flagging import flag_file, load_settings
 
     settings = load_settings(scorecard)
-    scorer = None
-    if not no_models:
-        from qa_toolkit.scoring import ReplyScorer
-
-        try:
-            scorer = ReplyScorer.load(models_dir or MODELS_DIR)
-        except Exception as exc:  # noqa: BLE001 - a missing or stale model: say so, and how to go on without
-            raise QAError(
-                f"the reply models could not be loaded ({type(exc).__name__}: {exc}); retrain them with "
-                "`qa-toolkit train`, or pass --no-models to flag on text evidence only"
-            ) from None
+    scorer = _load_scorer(no_models=no_models, models_dir=models_dir)
     return flag_file([input_file], fmt=fmt, options=options, on_reject=sink, settings=settings, scorer=scorer)
 
 
@@ -584,6 +706,151 @@ def report(
         console.print(f"skipped {sink.count:,} invalid records")
     if note:
         console.print(f"[yellow]{escape(note)}[/]")
+
+
+# --------------------------------------------------------------------------- the store's automatic results
+
+
+def _scoring_card(scorecard: Path | None):  # type: ignore[no-untyped-def]
+    """The scorecard for scoring the store: the file given, else the default one (a bad file is one clear error)."""
+    from qa_toolkit.scorecard import default_scorecard, load_scorecard
+
+    return load_scorecard(scorecard) if scorecard is not None else default_scorecard()
+
+
+def _score_store_and_report(db: str | None, *, card, no_models: bool, models_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Score every stored conversation without automatic results (qa_toolkit.store_scoring) and say what the
+    review queue now holds. The models are loaded only when there is something to score."""
+    from qa_toolkit.db.engine import get_engine
+    from qa_toolkit.db.results import queue_counts, unscored_conversations
+    from qa_toolkit.store_scoring import score_store
+
+    try:
+        engine = get_engine(db)
+        scorer = None
+        summary = None
+        if unscored_conversations(engine, limit=1):
+            scorer = _load_scorer(no_models=no_models, models_dir=models_dir)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("[progress.description]{task.description}"),
+                TextColumn("{task.completed:,} conversations"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=not console.is_terminal,
+            ) as bar:
+                task = bar.add_task("scoring", total=None)
+                summary = score_store(
+                    engine, scorer=scorer, card=card, progress=lambda n: bar.update(task, completed=n)
+                )
+        counts = queue_counts(engine)
+    except QAError as exc:
+        _fail(exc)
+        return
+    if summary is None or not summary.conversations:
+        console.print("nothing to score: every stored conversation has its automatic results")
+    else:
+        labelled = f"{summary.replies:,} agent replies labelled" if scorer is not None else "no models (--no-models)"
+        console.print(
+            f"scored {summary.conversations:,} conversations with scorecard {escape(card.key)}: {labelled}; "
+            f"{summary.flagged:,} flagged ({summary.flags:,} flags)"
+        )
+    console.print(
+        f"review queue: {counts.waiting:,} waiting, {counts.in_progress:,} in review, {counts.reviewed:,} reviewed"
+        + (f"; {counts.not_scored:,} not scored" if counts.not_scored else "")
+    )
+
+
+@app.command("score-store")
+def score_store_cmd(
+    db: DbOption = None,
+    scorecard: ScorecardOption = None,
+    no_models: NoModelsOption = False,
+    models_dir: ModelsDirOption = None,
+) -> None:
+    """Score the stored conversations that have no automatic results yet (or changed since): reply labels,
+    flags and the scorecard result, which fill the app's review queue. Running it again does nothing."""
+    try:
+        card = _scoring_card(scorecard)
+    except QAError as exc:
+        _fail(exc)
+        return
+    _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def app_command(*, port: int | None, extra: list[str]) -> list[str]:
+    """``python -m streamlit run app_streamlit.py`` with the settings of .streamlit/config.toml given on the
+    command line (so they hold from any folder), and no file watcher (a served app does not reload itself when
+    a source file changes; ``--server.fileWatcherType auto`` for development). ``extra`` streamlit options come
+    last and win."""
+    from qa_toolkit.settings import ROOT
+
+    entry = ROOT / "app_streamlit.py"
+    if not entry.is_file():
+        raise QAError(f"{entry} not found: the app runs from a checkout of qa_toolkit (pip install -e .)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--browser.gatherUsageStats", "false",
+           "--server.headless", "true", "--server.address", "127.0.0.1", "--client.toolbarMode", "viewer",
+           "--server.fileWatcherType", "none"]  # fmt: skip
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    return cmd + list(extra)
+
+
+def app_database(db: str | None) -> str:
+    """The database URL for the app, a relative SQLite path made absolute (the app must find the same file)."""
+    from qa_toolkit.settings import database_url
+
+    url = database_url(db)
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and not url[len(prefix) :].startswith(("/", ":memory:")):
+        url = prefix + str(Path(url[len(prefix) :]).resolve())
+    return url
+
+
+def _without_password(url: str) -> str:
+    """``scheme://user@host/db`` for ``scheme://user:password@host/db`` (what may be shown on screen)."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _exec(cmd: list[str], env: dict[str, str]) -> None:  # pragma: no cover - replaces this process
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(cmd[0], cmd, env)
+
+
+@app.command(
+    "app",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def app_cmd(
+    ctx: typer.Context,
+    db: DbOption = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to serve on (default: 8501, or the next free one)")
+    ] = None,
+) -> None:
+    """Start the scorecard app (streamlit run app_streamlit.py, headless, on 127.0.0.1) on the database;
+    further options go to streamlit (e.g. --server.address 0.0.0.0). Stop it with Ctrl+C."""
+    import os
+
+    try:
+        url = app_database(db)
+        cmd = app_command(port=port, extra=list(ctx.args))
+    except QAError as exc:
+        _fail(exc)
+        return
+    console.print(f"starting the app on {escape(_without_password(url))} (stop it with Ctrl+C)", highlight=False)
+    _exec(cmd, {**os.environ, "QA_TOOLKIT_DB": url})
 
 
 def main() -> None:  # pragma: no cover

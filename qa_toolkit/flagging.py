@@ -28,9 +28,21 @@ BASELINE_RULE = "long_back_and_forth.v1"
 REVIEW_SCORE = 0.5  # a flag at or above this puts the thread in the review queue
 
 
+def latest_rules() -> list[str]:
+    """The newest version of every registered rule (``unresolved_end.v2``, not also ``.v1``)."""
+    newest: dict[str, tuple[int, str]] = {}
+    for name in registered_rules():
+        base, _, version = name.rpartition(".v")
+        number = int(version) if version.isdigit() else 0
+        if base not in newest or number > newest[base][0]:
+            newest[base] = (number, name)
+    return sorted(name for _, name in newest.values())
+
+
 def default_rule_params() -> dict[str, BaseModel]:
-    """Every registered rule with its default thresholds (used when there is no scorecard)."""
-    return {name: get_rule(name).params() for name in registered_rules()}
+    """The newest version of every registered rule with its default thresholds (used when there is no
+    scorecard; a scorecard names the versions it runs)."""
+    return {name: get_rule(name).params() for name in latest_rules()}
 
 
 @dataclass

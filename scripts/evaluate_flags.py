@@ -1,18 +1,24 @@
 """Thread flags on the research data: each rule's flag rate, and agreement with the hand judgements.
 
     python scripts/evaluate_flags.py [--data-dir ../shared/data] [--labels labels/threads.jsonl]
+                                     [--holdout labels/threads-holdout.jsonl | --dev-only]
                                      [--no-models | --models-dir DIR] [--scorecard FILE] [--json OUT.json]
 
 Flags twcs-sample (twcs_first5000rows.csv) and the twcs-airlines training split (relative thresholds and
 templates computed over each split, as ``qa-toolkit flag`` does), then prints:
 - each rule's flag rate (any score, and score >= 0.5) on both;
-- where labels/threads.jsonl holds hand judgements ({"thread": "twcs-sample:<id>" | "airlines-train:<id>",
-  "outcome", "review", "exchanges", ...}): for "has a flag scoring >= 0.5" against review = yes precision,
-  recall and F1, the ROC AUC of the highest flag score; the same for the baseline "3+ exchanges or first
-  response over 4 hours"; each rule's precision; unresolved_end against outcome; hand exchange counts
-  against computed ones.
-The thresholds are the scorecard's as shipped: nothing here tunes them. Skips cleanly (exit 0) when
-../shared/data is absent. Prints ids and figures only, never texts.
+- for each set of hand judgements ({"thread": "twcs-sample:<id>" | "airlines-train:<id>", "outcome",
+  "review", "exchanges", "reasons", "sampling", ...}), separately, on all its threads and on its random
+  sample: for "has a flag scoring >= 0.5" against review = yes precision, recall and F1, and the ROC AUC of
+  the highest flag score; the same for the baseline "3+ exchanges or first response over 4 hours"; each
+  rule's precision against review = yes and its agreement with the reasons the judges gave (``REASONS``:
+  templated_apology vs templated_apology, unfriendly_reply vs cold_reply ...); unresolved_end against
+  outcome; hand exchange counts against computed ones.
+The sets: labels/threads.jsonl is the DEVELOPMENT set (the rules' v2 thresholds were developed on it);
+labels/threads-holdout.jsonl is the HELD-OUT set: its figures are the honest ones. Use ``--dev-only``
+while developing, so the held-out set is read once, for the final figures. The thresholds are the
+scorecard's as shipped: nothing here tunes them. Skips cleanly (exit 0) when ../shared/data is absent.
+Prints ids and figures only, never texts.
 """
 
 from __future__ import annotations
@@ -36,6 +42,21 @@ from qa_toolkit.pipeline import iter_enriched  # noqa: E402
 SPLITS = ("twcs-sample", "airlines-train")
 REVIEW = 0.5
 BASELINE_FIRST_RESPONSE = 4 * 3600.0
+REASONS: dict[str, tuple[str, ...]] = {
+    # rule (without version) -> the reasons tags (labelling guide, thread-level review) it should agree with
+    "templated_apology": ("templated_apology",),
+    "unfriendly_reply": ("cold_reply",),
+    "process_blame": ("process_blame",),
+    "generic_reply": ("generic_reply",),
+    "template_reuse": ("generic_reply",),
+    "long_back_and_forth": ("too_many_rounds",),
+    "slow_first_response": ("slow_response",),
+    "long_customer_wait": ("slow_response",),
+    "auto_reply_only": ("no_human_answer",),
+    "repeated_info_request": ("repeated_info_request",),
+    "escalation_request": ("escalation_request",),
+    "unresolved_end": ("customer_left_angry", "unresolved_handoff"),
+}
 
 
 def flag_split(split: str, data_dir: Path, settings: FlagSettings, scorer) -> dict[str, ConversationResult]:  # type: ignore[no-untyped-def]
@@ -138,6 +159,15 @@ def evaluate(labels: list[dict], results: dict[str, dict[str, ConversationResult
             "fires_ge_0.5": n,
             "precision_vs_review": (sum(f and g for f, g in zip(fired, review, strict=True)) / n) if n else None,
         }
+        tags = REASONS.get(rule.rsplit(".", 1)[0])
+        if tags:
+            tagged = [any(t in (i.get("reasons") or []) for t in tags) for i, _ in rows]
+            scores = [max((f.score for f in r.flags if f.rule == rule), default=0.0) for _, r in rows]
+            per_rule[rule]["vs_reasons"] = {
+                "tags": list(tags),
+                **prf(fired, tagged),
+                "roc_auc": roc_auc(scores, tagged),
+            }
     out["per_rule"] = per_rule
     outcome = [str(i.get("outcome")) for i, _ in rows]
     unresolved_score = [
@@ -188,9 +218,16 @@ def print_evaluation(title: str, ev: dict) -> None:
     print(f"by split: {ev['by_split']}; review = yes: {ev['review_yes']}")
     for name in ("flags_ge_0.5_vs_review", "baseline_vs_review"):
         print(f"{name}: " + ", ".join(f"{k} {fmt(v)}" for k, v in ev[name].items()))
-    print("per rule (fires >= 0.5, precision against review = yes):")
+    print("per rule: fires >= 0.5, precision against review = yes | against the judges' reasons tags: P / R / F1, AUC")
     for rule, r in ev["per_rule"].items():
-        print(f"  {rule:32} {r['fires_ge_0.5']:>4} {fmt(r['precision_vs_review'])}")
+        line = f"  {rule:28} {r['fires_ge_0.5']:>4} {fmt(r['precision_vs_review']):>6}"
+        tags = r.get("vs_reasons")
+        if tags:
+            line += (
+                f" | {'+'.join(tags['tags'])} ({tags['positives']}): {fmt(tags['precision'])} / {fmt(tags['recall'])}"
+                f" / {fmt(tags['f1'])}, {fmt(tags['roc_auc'])}"
+            )
+        print(line)
     u = ev["unresolved_end_vs_outcome"]
     print(f"unresolved_end vs outcome: outcomes {u['outcomes']}")
     print("  all threads: " + ", ".join(f"{k} {fmt(v)}" for k, v in u["all_threads"].items()))
@@ -211,6 +248,15 @@ def print_evaluation(title: str, ev: dict) -> None:
         print("long flag vs hand count > 3: " + ", ".join(f"{k} {fmt(v)}" for k, v in long_vs.items()))
 
 
+def subsets_of(name: str, labels: list[dict]) -> dict[str, list[dict]]:
+    """All judged threads of a set, and its random sample (the natural distribution) when it has more."""
+    out = {f"{name} set, all judged threads": labels}
+    random_part = [item for item in labels if item.get("sampling") == "random"]
+    if random_part and len(random_part) < len(labels):
+        out[f"{name} set, random sample only (the natural distribution)"] = random_part
+    return out
+
+
 def fmt(v: object) -> str:
     if isinstance(v, float):
         return f"{v:.3f}"
@@ -220,7 +266,11 @@ def fmt(v: object) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=None)
-    ap.add_argument("--labels", type=Path, default=ROOT / "labels" / "threads.jsonl")
+    ap.add_argument("--labels", type=Path, default=ROOT / "labels" / "threads.jsonl", help="development set")
+    ap.add_argument(
+        "--holdout", type=Path, default=ROOT / "labels" / "threads-holdout.jsonl", help="held-out set (final figures)"
+    )
+    ap.add_argument("--dev-only", action="store_true", help="never read the held-out set (while developing)")
     ap.add_argument("--no-models", action="store_true", help="rules on text evidence only")
     ap.add_argument("--models-dir", type=Path, default=None, help="reply models [default: models/]")
     ap.add_argument("--scorecard", type=Path, default=None)
@@ -257,16 +307,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for rule, r in figures["rates"][split]["rules"].items():
             print(f"{rule:32} {r['any']:>10.1%} {r['ge_0.5']:>8.1%}")
 
-    labels = read_labels(args.labels)
-    if not labels:
-        print(f"\nno hand judgements in {args.labels}: flag rates only")
-    else:
-        subsets = {"all judged threads": labels}
-        random_part = [item for item in labels if item.get("sampling") == "random"]
-        if random_part and len(random_part) < len(labels):
-            subsets["random sample only (the natural distribution)"] = random_part
-        figures["evaluation"] = {}
-        for title, subset in subsets.items():
+    sets = {"development": read_labels(args.labels)}
+    if not args.dev_only:
+        sets["held-out"] = read_labels(args.holdout)
+    figures["evaluation"] = {}
+    for name, labels in sets.items():
+        if not labels:
+            print(f"\nno hand judgements for the {name} set: flag rates only")
+            continue
+        for title, subset in subsets_of(name, labels).items():
             ev = evaluate(subset, results, rules)
             figures["evaluation"][title] = ev
             print_evaluation(title, ev)

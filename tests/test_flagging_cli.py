@@ -79,7 +79,7 @@ def test_flag_writes_one_contract_line_per_conversation(tmp_path: Path) -> None:
         "longest_customer_wait_seconds": 28800.0,
     }
     rules = {f["rule"] for f in first["flags"]}
-    assert {"slow_first_response.v1", "templated_apology.v1", "unresolved_end.v1", "generic_reply.v1"} <= rules
+    assert {"slow_first_response.v1", "templated_apology.v1", "unresolved_end.v2", "generic_reply.v2"} <= rules
     for flag in first["flags"]:
         assert set(flag) == {"rule", "score", "reason", "evidence"} and 0 <= flag["score"] <= 1 and flag["evidence"]
     assert set(first["score"]) == {"value", "passed", "categories"}

@@ -30,3 +30,40 @@ def test_precision_recall_f1_and_auc(ev) -> None:  # type: ignore[no-untyped-def
 def test_skips_cleanly_without_data(ev, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert ev.main(["--data-dir", str(tmp_path / "absent")]) == 0
     assert "nothing to evaluate" in capsys.readouterr().out
+
+
+def test_reasons_agreement_and_sets(ev) -> None:  # type: ignore[no-untyped-def]
+    from qa_toolkit.flagging import ConversationResult
+    from qa_toolkit.metrics import compute_metrics
+    from qa_toolkit.rules import Flag
+
+    def result(cid: str, *flags: tuple[str, float]) -> ConversationResult:
+        return ConversationResult(
+            conversation_id=cid,
+            metrics=compute_metrics([]),
+            flags=[Flag(rule=r, score=s, reason="x") for r, s in flags],
+        )
+
+    results = {
+        "twcs-sample": {
+            "1": result("1", ("templated_apology.v1", 0.8)),
+            "2": result("2", ("templated_apology.v1", 0.3)),
+            "3": result("3"),
+        }
+    }
+    labels = [
+        {"thread": "twcs-sample:1", "review": "yes", "outcome": "unresolved", "reasons": ["templated_apology"]},
+        {"thread": "twcs-sample:2", "review": "no", "outcome": "resolved", "reasons": [], "sampling": "random"},
+        {"thread": "twcs-sample:3", "review": "yes", "outcome": "unclear", "reasons": ["templated_apology"]},
+    ]
+    out = ev.evaluate(labels, results, ["templated_apology.v1"])
+    agreement = out["per_rule"]["templated_apology.v1"]["vs_reasons"]
+    assert agreement["tags"] == ["templated_apology"] and agreement["positives"] == 2
+    assert agreement["precision"] == 1.0 and agreement["recall"] == 0.5 and agreement["roc_auc"] == 0.5
+    assert out["flags_ge_0.5_vs_review"]["precision"] == 1.0
+    subsets = ev.subsets_of("held-out", labels)
+    assert list(subsets) == [
+        "held-out set, all judged threads",
+        "held-out set, random sample only (the natural distribution)",
+    ]
+    assert len(subsets["held-out set, random sample only (the natural distribution)"]) == 1

@@ -141,7 +141,7 @@ def test_reply_labels_feed_the_rules() -> None:
     records[0]["messages"][0]["text"] = "Order #123456 is late"
     plain = flag_corpus(convs(records), settings=no_card())[0]
     labelled = flag_corpus(convs(records), settings=no_card(), scorer=FakeScorer())[0]
-    assert {"templated_apology.v1", "generic_reply.v1"} <= {f.rule for f in labelled.flags}
+    assert {"templated_apology.v1", "generic_reply.v2"} <= {f.rule for f in labelled.flags}
     assert "templated_apology.v1" not in {f.rule for f in plain.flags}
 
 

@@ -61,8 +61,8 @@ def test_automatic_and_reviewed_scores_are_never_mixed() -> None:
 
 
 def test_scores_of_different_scorecards_are_never_mixed() -> None:
-    with pytest.raises(QAError, match=r"different scorecards \(default.v1, strict.v1\)"):
-        aggregate_scores([result(40.0, scorecard="default.v1"), result(80.0, scorecard="strict.v1")])
+    with pytest.raises(QAError, match=r"different scorecards \(default.v2, strict.v2\)"):
+        aggregate_scores([result(40.0, scorecard="default.v2"), result(80.0, scorecard="strict.v2")])
 
 
 @settings(max_examples=100, deadline=None)

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qa_toolkit.app import common
+from qa_toolkit.app import coaching_view, common
 from qa_toolkit.db import results
 from qa_toolkit.db.results import CategoryVerdict, ConversationView, LabelVerdict, NewComment, ReviewConflictError
 from qa_toolkit.errors import QAError
@@ -69,6 +69,7 @@ def render() -> None:
     _flags(view)
     card = common.scorecard_for(view.automatic.scorecard if view.automatic else None)
     _scores(view)
+    coaching_view.add_panel(view)
     _review_form(view, card)
     _comments(view)
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
@@ -115,6 +116,14 @@ def train_all(data_dir: Path, *, models_dir: Path | None = None, names: Sequence
               log=print) -> dict[str, dict]:  # type: ignore[no-untyped-def]  # fmt: skip
     """Fit one featurizer and the four classifiers on the training labels, evaluate them on the
     evaluation set, and save them with their cards. Returns the cards."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # BLAS threads only fight each other in these sparse solvers
+        return _train_all(data_dir, models_dir=models_dir, names=names, log=log)
+
+
+def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] | None,
+               log) -> dict[str, dict]:  # type: ignore[no-untyped-def]  # fmt: skip
     from sklearn.pipeline import Pipeline
 
     from qa_toolkit.classifiers.artefacts import MODELS_DIR, save_model
@@ -258,3 +267,92 @@ def format_report(name: str, whole: dict, sample: dict) -> str:
     for c, row in zip(labels, whole["confusion"]["matrix"], strict=True):
         lines.append(f"  {c:14s} " + " ".join(f"{v:6d}" for v in row))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- fitting on any labelled rows
+
+
+@dataclass
+class FittedSet:
+    """What :func:`fit_classifiers` gives: one pipeline per label that could be fitted (all sharing one
+    featurizer), the rows and class counts each was fitted on, and why a label was not fitted or a class
+    was left out (too few examples)."""
+
+    pipelines: dict[str, Any]
+    rows: dict[str, int]
+    distribution: dict[str, dict[str, int]]
+    skipped: dict[str, str]
+    notes: list[str]
+
+
+# A class needs this many examples to be fitted: the calibrator learns from out-of-fold scores, and with
+# fewer the folds' scores are too few and too noisy (on a handful of replies they can even point the wrong
+# way, and the calibrator then learns to flip the decisions).
+MIN_PER_CLASS = 5
+
+
+def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
+                    names: Sequence[str] | None = None, pipeline_params: dict[str, Any] | None = None,
+                    min_per_class: int = MIN_PER_CLASS, log=None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+    """Fit one featurizer on every context and, for each label, the calibrated classifier on the rows
+    that have that label (``labels[name][i]`` is the label of ``contexts[i]``, or None when it has none).
+
+    Built by ``make_pipeline_for(name, **pipeline_params)``, as ``train_all`` does. Small label sets are
+    handled, not refused: the calibration folds shrink to the rarest class's count (at most 5), a class with
+    fewer than ``min_per_class`` examples is left out, and a label with fewer than two classes left is
+    skipped (``skipped`` says why). BLAS runs single-threaded here: these solvers take many small steps,
+    and on a busy machine BLAS threads spinning against each other made a fit up to 50 times slower."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit_classifiers(contexts, labels, names=names, pipeline_params=pipeline_params,
+                                min_per_class=max(2, min_per_class), log=log)  # fmt: skip
+
+
+def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
+                     names: Sequence[str] | None, pipeline_params: dict[str, Any] | None,
+                     min_per_class: int, log) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+    from collections import Counter
+
+    from sklearn.pipeline import Pipeline
+
+    from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
+
+    log = log or (lambda _m: None)
+    names = list(names or LABEL_SETS)
+    params = dict(pipeline_params or {})
+    featurizer = make_pipeline_for(names[0], **params).named_steps["features"].fit(list(contexts))
+    X = featurizer.transform(list(contexts)).tocsr()
+    out = FittedSet({}, {}, {}, {}, [])
+    for name in names:
+        y = list(labels.get(name, ()))
+        counts = Counter(v for v in y if v is not None)
+        rare = sorted(c for c, n in counts.items() if n < min_per_class)
+        if rare:
+            out.notes.append(f"{name}: left out {', '.join(rare)} (fewer than {min_per_class} examples)")
+        keep = [i for i, v in enumerate(y) if v is not None and v not in rare]
+        kept = Counter(y[i] for i in keep)
+        if len(kept) < 2:
+            out.skipped[name] = f"{len(keep)} usable examples in {len(kept)} class(es): at least two classes needed"
+            log(f"  {name}: not fitted ({out.skipped[name]})")
+            continue
+        pipe = make_pipeline_for(name, **params)
+        clf = pipe.named_steps["clf"]
+        clf.set_params(cv=min(clf.cv, min(kept.values())))
+        clf.fit(X[keep], [y[i] for i in keep])
+        out.pipelines[name] = Pipeline([("features", featurizer), ("clf", clf)])
+        out.rows[name] = len(keep)
+        out.distribution[name] = dict(sorted(kept.items()))
+        log(f"  {name}: fitted on {len(keep):,} replies")
+    return out
+
+
+def evaluate_classifier(clf, contexts: Sequence[ReplyContext], y_true: Sequence[str]) -> dict:  # type: ignore[no-untyped-def]
+    """``evaluate_predictions`` for a ReplyClassifier on these replies (classes: the model's, plus any
+    label of ``y_true`` it does not know, which then counts as missed)."""
+    preds = clf.predict(list(contexts), evidence=0)
+    classes = list(clf.classes)
+    extra = sorted(set(y_true) - set(classes))
+    proba = np.array([[p.probabilities.get(c, 0.0) for c in classes] + [0.0] * len(extra) for p in preds])
+    return evaluate_predictions(list(y_true), [p.label for p in preds], proba.reshape(len(preds), -1),
+                                classes + extra)  # fmt: skip

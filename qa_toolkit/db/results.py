@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, cast, delete, exists, extract, func, insert, literal, or_, select, true, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -1018,3 +1018,699 @@ def list_coaching_items(bind: Bind, *, set_id: int) -> list[dict[str, Any]]:
             .order_by(COACHING_ITEM.c.added_at, COACHING_ITEM.c.id)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def rename_coaching_set(bind: Bind, *, set_id: int, name: str | None = None, description: str | None = None) -> None:
+    """Give a coaching set a new name and/or description (None keeps it); a taken name raises QAError."""
+    values: dict[str, Any] = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise QAError("a coaching set needs a name")
+        values["name"] = name
+    if description is not None:
+        values["description"] = description.strip() or None
+    if not values:
+        return
+    try:
+        with _write(bind) as conn:
+            changed = conn.execute(update(COACHING_SET).where(COACHING_SET.c.id == set_id).values(**values)).rowcount
+    except IntegrityError as exc:
+        raise QAError(f"a coaching set named {name!r} exists already; choose another name") from exc
+    if changed != 1:
+        raise QAError(f"no coaching set {set_id}")
+
+
+def delete_coaching_set(bind: Bind, *, set_id: int) -> int:
+    """Delete a coaching set and its items (never the conversations); the number of items deleted."""
+    with _write(bind) as conn:
+        items = conn.execute(delete(COACHING_ITEM).where(COACHING_ITEM.c.set_id == set_id)).rowcount
+        if conn.execute(delete(COACHING_SET).where(COACHING_SET.c.id == set_id)).rowcount != 1:
+            raise QAError(f"no coaching set {set_id}")
+    return items
+
+
+def remove_coaching_item(bind: Bind, *, item_id: int) -> None:
+    """Take one item out of its coaching set."""
+    with _write(bind) as conn:
+        if conn.execute(delete(COACHING_ITEM).where(COACHING_ITEM.c.id == item_id)).rowcount != 1:
+            raise QAError(f"no coaching item {item_id}")
+
+
+def update_coaching_note(bind: Bind, *, item_id: int, note: str) -> None:
+    """Replace the note of one coaching item."""
+    with _write(bind) as conn:
+        if conn.execute(update(COACHING_ITEM).where(COACHING_ITEM.c.id == item_id).values(note=note)).rowcount != 1:
+            raise QAError(f"no coaching item {item_id}")
+
+
+def find_conversation(bind: Bind, *, ref: str) -> int | None:
+    """The store id of a conversation named by its id (``42``), ``source/external id`` or external id."""
+    ref = ref.strip().lstrip("#")
+    if not ref:
+        return None
+    with _read(bind) as conn:
+        if ref.isdigit():
+            found = conn.execute(select(CONV.c.id).where(CONV.c.id == int(ref))).scalar()
+            if found is not None:
+                return int(found)
+        if "/" in ref:
+            source, ext = ref.split("/", 1)
+            found = conn.execute(
+                select(CONV.c.id).where((CONV.c.source == source) & (CONV.c.external_id == ext))
+            ).scalar()
+            if found is not None:
+                return int(found)
+        found = conn.execute(select(CONV.c.id).where(CONV.c.external_id == ref).order_by(CONV.c.id).limit(1)).scalar()
+        return int(found) if found is not None else None
+
+
+def agent_replies(bind: Bind, *, conversation_id: int) -> list[MessageView]:
+    """The human agent replies of one conversation (not automated, not internal notes), in order."""
+    with _read(bind) as conn:
+        return [
+            _message_view(m)
+            for m in conn.execute(
+                select(MSG)
+                .where(
+                    (MSG.c.conversation_id == conversation_id)
+                    & (MSG.c.role == "agent")
+                    & MSG.c.is_automated.is_(False)
+                    & MSG.c.is_internal.is_(False)
+                )
+                .order_by(MSG.c.seq)
+            )
+        ]
+
+
+def _message_view(m: Any) -> MessageView:
+    return MessageView(
+        id=m.id,
+        external_id=m.external_id,
+        seq=m.seq,
+        role=m.role,
+        author_id=m.author_id,
+        author_name=m.author_name,
+        sent_at=to_utc(m.sent_at),
+        text=m.text,
+        is_internal=bool(m.is_internal),
+        is_automated=bool(m.is_automated),
+        language=m.language,
+    )
+
+
+@dataclass
+class CoachingContents:
+    """One coaching set with everything an export or the coaching page shows, loaded in a fixed number
+    of queries per 500 conversations: its items, their conversations and messages, the automatic labels
+    of the replies and the labels reviewers gave them (from finished reviews, the latest one winning)."""
+
+    set: dict[str, Any]
+    items: list[dict[str, Any]]
+    conversations: dict[int, dict[str, Any]]
+    messages: dict[int, list[MessageView]]
+    labels: dict[tuple[int, str], dict[str, StoredLabel]]  # (conversation, message external id) -> labels
+    reviewed_labels: dict[tuple[int, str], dict[str, str]]  # (conversation, message external id) -> labels
+
+
+def coaching_set_contents(bind: Bind, *, set_id: int) -> CoachingContents | None:
+    """A coaching set with its items in context (see CoachingContents); None when there is no such set."""
+    with _read(bind) as conn:
+        row = conn.execute(select(COACHING_SET).where(COACHING_SET.c.id == set_id)).mappings().first()
+        if row is None:
+            return None
+        items = [
+            dict(r)
+            for r in conn.execute(
+                select(COACHING_ITEM)
+                .where(COACHING_ITEM.c.set_id == set_id)
+                .order_by(COACHING_ITEM.c.added_at, COACHING_ITEM.c.id)
+            ).mappings()
+        ]
+        for item in items:
+            item["added_at"] = to_utc(item["added_at"])
+        ids = sorted({item["conversation_id"] for item in items})
+        conversations: dict[int, dict[str, Any]] = {}
+        messages: dict[int, list[MessageView]] = {cid: [] for cid in ids}
+        labels: dict[tuple[int, str], dict[str, StoredLabel]] = {}
+        reviewed: dict[tuple[int, str], dict[str, str]] = {}
+        for chunk in _chunks(ids):
+            for c in conn.execute(select(CONV).where(CONV.c.id.in_(chunk))).mappings():
+                conversations[c["id"]] = {**dict(c), "created_at": to_utc(c["created_at"])}
+            ext_of: dict[int, tuple[int, str]] = {}
+            for m in conn.execute(
+                select(MSG).where(MSG.c.conversation_id.in_(chunk)).order_by(MSG.c.conversation_id, MSG.c.seq)
+            ):
+                messages[m.conversation_id].append(_message_view(m))
+                ext_of[m.id] = (m.conversation_id, m.external_id)
+            for r in conn.execute(select(REPLY).where(REPLY.c.conversation_id.in_(chunk))):
+                key = ext_of.get(r.message_id)
+                if key is not None:
+                    labels.setdefault(key, {})[r.label_name] = StoredLabel(
+                        r.label, r.confidence, tuple(r.evidence or ()), r.model_version
+                    )
+            for cid, mid, name, label in conn.execute(
+                select(
+                    REVIEW.c.conversation_id,
+                    LABEL_REVIEW.c.message_external_id,
+                    LABEL_REVIEW.c.label_name,
+                    LABEL_REVIEW.c.reviewer_label,
+                )
+                .select_from(LABEL_REVIEW.join(REVIEW, REVIEW.c.id == LABEL_REVIEW.c.review_id))
+                .where(REVIEW.c.conversation_id.in_(chunk) & (REVIEW.c.status == REVIEW_DONE))
+                .order_by(REVIEW.c.finished_at, REVIEW.c.id)
+            ):
+                reviewed.setdefault((cid, mid), {})[name] = label
+    return CoachingContents(
+        set=dict(row),
+        items=items,
+        conversations=conversations,
+        messages=messages,
+        labels=labels,
+        reviewed_labels=reviewed,
+    )
+
+
+# --------------------------------------------------------------------------- trends (managers)
+#
+# Every trend is aggregated in SQL and grouped by a period (the day, the Monday of the week, the first of
+# the month of a conversation's creation, in UTC) and a group (everyone, the assigned agent, the team or
+# the channel), so what comes back is small whatever the size of the store. Periods come back as
+# 'YYYY-MM-DD' strings on SQLite and PostgreSQL alike.
+
+PERIODS = ("day", "week", "month")
+GROUPINGS = ("all", "agent", "team", "channel")
+NO_GROUP = "(none)"
+
+
+def _period_expr(col: Any, period: str, dialect: str) -> Any:
+    if period not in PERIODS:
+        raise QAError(f"unknown period {period!r}; valid: {', '.join(PERIODS)}")
+    if dialect == "sqlite":
+        if period == "day":
+            return func.date(col)
+        if period == "week":
+            return func.date(col, "weekday 0", "-6 days")
+        return func.strftime("%Y-%m-01", col)
+    utc = func.timezone("UTC", col)
+    return func.to_char(func.date_trunc(period, utc), "YYYY-MM-DD")
+
+
+def _hour_expr(col: Any, dialect: str) -> Any:
+    if dialect == "sqlite":
+        return cast(func.strftime("%H", col), Integer)
+    return cast(extract("hour", func.timezone("UTC", col)), Integer)
+
+
+def _weekday_expr(col: Any, dialect: str) -> Any:
+    """Monday 0 ... Sunday 6."""
+    if dialect == "sqlite":
+        return (cast(func.strftime("%w", col), Integer) + 6) % 7
+    return (cast(extract("dow", func.timezone("UTC", col)), Integer) + 6) % 7
+
+
+def _group_expr(by: str, *, author: bool = False) -> Any:
+    """The group of a conversation (or, ``author``, of an agent message for the agent grouping)."""
+    if by == "all":
+        return literal("all")
+    if by == "agent":
+        return func.coalesce(MSG.c.author_id if author else CONV.c.assignee_id, NO_GROUP)
+    if by == "team":
+        return func.coalesce(CONV.c.team, NO_GROUP)
+    if by == "channel":
+        return CONV.c.channel
+    raise QAError(f"unknown grouping {by!r}; valid: {', '.join(GROUPINGS)}")
+
+
+def _trend_conditions(f: QueueFilters | None, *, dates: bool = True) -> list[ColumnElement[bool]]:
+    """The sidebar filters that make sense for trends: agents, teams, channels, languages, dates."""
+    f = f or QueueFilters()
+    conds: list[ColumnElement[bool]] = []
+    if f.agents:
+        by_author = select(MSG.c.conversation_id).where(MSG.c.author_id.in_(f.agents) & (MSG.c.role == "agent"))
+        conds.append(or_(CONV.c.assignee_id.in_(f.agents), CONV.c.id.in_(by_author)))
+    if f.teams:
+        conds.append(CONV.c.team.in_(f.teams))
+    if f.channels:
+        conds.append(CONV.c.channel.in_(f.channels))
+    if f.languages:
+        conds.append(CONV.c.language.in_(f.languages))
+    if dates:
+        conds.extend(_date_conditions(CONV.c.created_at, f))
+    return conds
+
+
+def _date_conditions(col: Any, f: QueueFilters | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f is not None and f.date_from is not None:
+        conds.append(col >= _day_start(f.date_from))
+    if f is not None and f.date_to is not None:
+        conds.append(col < _day_start(f.date_to + timedelta(days=1)))
+    return conds
+
+
+def _reply_conditions(f: QueueFilters | None, *, by: str) -> tuple[list[ColumnElement[bool]], Any]:
+    """Conditions on human agent replies (sent within the date filter) and what to select them from: the
+    messages alone, or joined to their conversation when a filter or the grouping needs it (a join over
+    every reply costs as much again as the scan)."""
+    conv_conds = _trend_conditions(f, dates=False)
+    conds = [
+        MSG.c.role == "agent",
+        MSG.c.is_automated.is_(False),
+        MSG.c.is_internal.is_(False),
+        MSG.c.sent_at.is_not(None),
+        *conv_conds,
+        *_date_conditions(MSG.c.sent_at, f),
+    ]
+    if conv_conds or by in ("team", "channel"):
+        return conds, MSG.join(CONV, CONV.c.id == MSG.c.conversation_id)
+    return conds, MSG
+
+
+def _reviewed_scores() -> Any:
+    """Per conversation: the mean of its reviewed scores from finished reviews."""
+    return (
+        select(SCORE.c.conversation_id, func.avg(SCORE.c.value).label("value"))
+        .select_from(SCORE.join(REVIEW, REVIEW.c.id == SCORE.c.review_id))
+        .where((SCORE.c.kind == KIND_REVIEWED) & (REVIEW.c.status == REVIEW_DONE) & SCORE.c.value.is_not(None))
+        .group_by(SCORE.c.conversation_id)
+        .subquery("reviewed")
+    )
+
+
+def trend_scores(
+    bind: Bind, *, filters: QueueFilters | None = None, period: str = "week", by: str = "all"
+) -> list[dict[str, Any]]:
+    """Scorecard scores per period and group, automatic and reviewed apart: for each (period, group, kind)
+    the number of conversations ``n``, the sum and the sum of squares of their scores (so the mean and its
+    interval are computed exactly afterwards). A conversation reviewed by several reviewers counts once,
+    with the mean of their scores. Two queries."""
+    with _read(bind) as conn:
+        dialect = conn.dialect.name
+        per = _period_expr(CONV.c.created_at, period, dialect).label("period")
+        grp = _group_expr(by).label("group")
+        out: list[dict[str, Any]] = []
+        reviewed = _reviewed_scores()
+        for kind, value, source in (
+            (KIND_AUTOMATIC, RESULT.c.score, CONV.join(RESULT, RESULT.c.conversation_id == CONV.c.id)),
+            (KIND_REVIEWED, reviewed.c.value, CONV.join(reviewed, reviewed.c.conversation_id == CONV.c.id)),
+        ):
+            rows = conn.execute(
+                select(
+                    per,
+                    grp,
+                    func.count(value).label("n"),
+                    func.sum(value).label("total"),
+                    func.sum(value * value).label("total_sq"),
+                )
+                .select_from(source)
+                .where(and_(value.is_not(None), CONV.c.created_at.is_not(None), *_trend_conditions(filters)))
+                .group_by(per, grp)
+            ).mappings()
+            out.extend({**dict(r), "kind": kind} for r in rows)
+    return out
+
+
+def trend_traffic(
+    bind: Bind, *, filters: QueueFilters | None = None, period: str = "day", by: str = "all"
+) -> list[dict[str, Any]]:
+    """Conversations (by creation) and human agent replies (by when they were sent; for the agent grouping,
+    by their author) per period and group: rows of period, group, conversations, replies. Two queries."""
+    with _read(bind) as conn:
+        dialect = conn.dialect.name
+        per = _period_expr(CONV.c.created_at, period, dialect).label("period")
+        grp = _group_expr(by).label("group")
+        convs = conn.execute(
+            select(per, grp, func.count().label("conversations"))
+            .where(and_(CONV.c.created_at.is_not(None), *_trend_conditions(filters)))
+            .group_by(per, grp)
+        ).all()
+        mper = _period_expr(MSG.c.sent_at, period, dialect).label("period")
+        mgrp = _group_expr(by, author=True).label("group")
+        conds, source = _reply_conditions(filters, by=by)
+        if filters is not None and filters.agents:
+            conds.append(MSG.c.author_id.in_(filters.agents))
+        replies = conn.execute(
+            select(mper, mgrp, func.count().label("replies"))
+            .select_from(source)
+            .where(and_(*conds))
+            .group_by(mper, mgrp)
+        ).all()
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for p, g, n in convs:
+        merged.setdefault((p, g), {"period": p, "group": g, "conversations": 0, "replies": 0})["conversations"] = n
+    for p, g, n in replies:
+        merged.setdefault((p, g), {"period": p, "group": g, "conversations": 0, "replies": 0})["replies"] = n
+    return sorted(merged.values(), key=lambda r: (r["period"], r["group"]))
+
+
+def arrivals_by_hour(bind: Bind, *, filters: QueueFilters | None = None) -> list[dict[str, Any]]:
+    """When conversations arrive and agents reply, by weekday (Monday 0) and hour (UTC): rows of weekday,
+    hour, conversations, replies, and the sum and count of first response times of the conversations that
+    arrived then. Two queries."""
+    with _read(bind) as conn:
+        dialect = conn.dialect.name
+        wd, hr = _weekday_expr(CONV.c.created_at, dialect).label("weekday"), _hour_expr(CONV.c.created_at, dialect)
+        hr = hr.label("hour")
+        convs = conn.execute(
+            select(
+                wd,
+                hr,
+                func.count().label("conversations"),
+                func.sum(CONV.c.first_response_seconds).label("first_response_total"),
+                func.count(CONV.c.first_response_seconds).label("first_response_n"),
+            )
+            .where(and_(CONV.c.created_at.is_not(None), *_trend_conditions(filters)))
+            .group_by(wd, hr)
+        ).mappings()
+        cells: dict[tuple[int, int], dict[str, Any]] = {}
+        for r in convs:
+            cells[(int(r["weekday"]), int(r["hour"]))] = {**dict(r), "replies": 0}
+        mwd = _weekday_expr(MSG.c.sent_at, dialect).label("weekday")
+        mhr = _hour_expr(MSG.c.sent_at, dialect).label("hour")
+        conds, source = _reply_conditions(filters, by="all")
+        for w, h, n in conn.execute(
+            select(mwd, mhr, func.count()).select_from(source).where(and_(*conds)).group_by(mwd, mhr)
+        ):
+            cell = cells.setdefault(
+                (int(w), int(h)),
+                {"weekday": int(w), "hour": int(h), "conversations": 0, "first_response_total": None,
+                 "first_response_n": 0},
+            )  # fmt: skip
+            cell["replies"] = n
+    return [{**c, "weekday": int(c["weekday"]), "hour": int(c["hour"])} for _, c in sorted(cells.items())]
+
+
+def trend_flags(
+    bind: Bind, *, filters: QueueFilters | None = None, period: str = "week", by: str = "all"
+) -> list[dict[str, Any]]:
+    """Flag counts per period, group and rule, with the scored conversations of the period and group (the
+    denominator of a flag rate): rows of period, group, scored, and rule/flagged (rule None: no flag that
+    period). Two queries."""
+    with _read(bind) as conn:
+        dialect = conn.dialect.name
+        per = _period_expr(CONV.c.created_at, period, dialect).label("period")
+        grp = _group_expr(by).label("group")
+        base = CONV.join(RESULT, RESULT.c.conversation_id == CONV.c.id)
+        conds = [CONV.c.created_at.is_not(None), *_trend_conditions(filters)]
+        scored = {
+            (p, g): n
+            for p, g, n in conn.execute(
+                select(per, grp, func.count()).select_from(base).where(and_(*conds)).group_by(per, grp)
+            )
+        }
+        flagged = conn.execute(
+            select(per, grp, FLAG.c.rule, func.count(func.distinct(FLAG.c.conversation_id)))
+            .select_from(base.join(FLAG, FLAG.c.conversation_id == CONV.c.id))
+            .where(and_(*conds))
+            .group_by(per, grp, FLAG.c.rule)
+        ).all()
+    out = [
+        {"period": p, "group": g, "scored": scored.get((p, g), 0), "rule": r, "flagged": n} for p, g, r, n in flagged
+    ]
+    seen = {(r["period"], r["group"]) for r in out}
+    out.extend(
+        {"period": p, "group": g, "scored": n, "rule": None, "flagged": 0}
+        for (p, g), n in scored.items()
+        if (p, g) not in seen
+    )
+    return sorted(out, key=lambda r: (r["period"], r["group"], r["rule"] or ""))
+
+
+def first_response_values(
+    bind: Bind, *, filters: QueueFilters | None = None, period: str = "week", by: str = "all"
+) -> list[tuple[str, str, float]]:
+    """(period, group, first response seconds) of every conversation that had a first response: one
+    number per conversation (percentiles are not portable SQL), for the median and p90 per point."""
+    with _read(bind) as conn:
+        dialect = conn.dialect.name
+        per = _period_expr(CONV.c.created_at, period, dialect)
+        rows = conn.execute(
+            select(per, _group_expr(by), CONV.c.first_response_seconds).where(
+                and_(
+                    CONV.c.created_at.is_not(None),
+                    CONV.c.first_response_seconds.is_not(None),
+                    *_trend_conditions(filters),
+                )
+            )
+        ).all()
+    return [(p, g, float(s)) for p, g, s in rows]
+
+
+def exchanges_counts(bind: Bind, *, filters: QueueFilters | None = None, by: str = "all") -> list[dict[str, Any]]:
+    """How many conversations had each number of back-and-forth exchanges, per group: rows of group,
+    exchanges, conversations."""
+    with _read(bind) as conn:
+        grp = _group_expr(by).label("group")
+        rows = conn.execute(
+            select(grp, CONV.c.exchanges.label("exchanges"), func.count().label("conversations"))
+            .where(and_(true(), *_trend_conditions(filters)))
+            .group_by(grp, CONV.c.exchanges)
+            .order_by(grp, CONV.c.exchanges)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def template_uses(
+    bind: Bind, *, filters: QueueFilters | None = None, rule_prefix: str = "template_reuse.", max_ids: int = 500
+) -> list[dict[str, Any]]:
+    """The canned replies found by the template_reuse rule, most used first: rows of template (its name,
+    from the flag's evidence), uses (replies), conversations, agents (distinct assignees) and up to
+    ``max_ids`` conversation ids (newest first) for the drill-down. One query over the template flags."""
+    with _read(bind) as conn:
+        rows = conn.execute(
+            select(FLAG.c.conversation_id, FLAG.c.evidence, CONV.c.assignee_id)
+            .select_from(FLAG.join(CONV, CONV.c.id == FLAG.c.conversation_id))
+            .where(and_(FLAG.c.rule.like(f"{rule_prefix}%"), *_trend_conditions(filters)))
+            .order_by(CONV.c.created_at.desc(), CONV.c.id.desc())
+        ).all()
+    found: dict[str, dict[str, Any]] = {}
+    for cid, evidence, agent in rows:
+        items = [str(e) for e in evidence or []]
+        names = [e.strip('"') for e in items if e.startswith('"')]
+        name = names[-1] if names else "?"
+        entry = found.setdefault(name, {"template": name, "uses": 0, "conversations": 0, "agents": set(), "ids": []})
+        entry["uses"] += max(1, sum(1 for e in items if not e.startswith('"')))
+        entry["conversations"] += 1
+        if agent is not None:
+            entry["agents"].add(agent)
+        if len(entry["ids"]) < max_ids:
+            entry["ids"].append(cid)
+    out = [{**e, "agents": len(e["agents"])} for e in found.values()]
+    return sorted(out, key=lambda e: (-e["uses"], -e["conversations"], e["template"]))
+
+
+@dataclass(frozen=True)
+class TrendDrill:
+    """Which conversations are behind a point, bar or cell of a trend chart.
+
+    ``by``/``group``: the grouping and its value; ``period``/``start``: the period (day, week or month)
+    starting that day; ``rule``: flagged by that rule; ``weekday``/``hour``: created then (Monday 0, UTC);
+    ``exchanges`` (with ``exchanges_or_more``): that many exchanges; ``scored``: only those with an
+    automatic or a reviewed score; ``first_response``: only those with a first response; ``ids``: exactly
+    these; ``replies``: period and agent are those of a human agent reply in the conversation, not of
+    its creation."""
+
+    by: str = "all"
+    group: str | None = None
+    period: str | None = None
+    start: date | None = None
+    rule: str | None = None
+    weekday: int | None = None
+    hour: int | None = None
+    exchanges: int | None = None
+    exchanges_or_more: bool = False
+    scored: str | None = None
+    first_response: bool = False
+    ids: tuple[int, ...] | None = None
+    replies: bool = False
+
+
+def period_bounds(period: str, start: date) -> tuple[datetime, datetime]:
+    """[start, end) of a day, week or month starting on ``start`` (UTC)."""
+    if period == "day":
+        end = start + timedelta(days=1)
+    elif period == "week":
+        end = start + timedelta(days=7)
+    elif period == "month":
+        end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    else:
+        raise QAError(f"unknown period {period!r}; valid: {', '.join(PERIODS)}")
+    return _day_start(start), _day_start(end)
+
+
+def _drill_conditions(drill: TrendDrill, dialect: str) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    bounds = period_bounds(drill.period, drill.start) if drill.period and drill.start else None
+    if drill.replies:
+        mconds = [
+            MSG.c.conversation_id == CONV.c.id,
+            MSG.c.role == "agent",
+            MSG.c.is_automated.is_(False),
+            MSG.c.is_internal.is_(False),
+        ]
+        if bounds is not None:
+            mconds += [MSG.c.sent_at >= bounds[0], MSG.c.sent_at < bounds[1]]
+        if drill.by == "agent" and drill.group is not None:
+            mconds.append(MSG.c.author_id.is_(None) if drill.group == NO_GROUP else MSG.c.author_id == drill.group)
+        if drill.weekday is not None:
+            mconds.append(_weekday_expr(MSG.c.sent_at, dialect) == drill.weekday)
+        if drill.hour is not None:
+            mconds.append(_hour_expr(MSG.c.sent_at, dialect) == drill.hour)
+        conds.append(exists().where(and_(*mconds)))
+    else:
+        if bounds is not None:
+            conds += [CONV.c.created_at >= bounds[0], CONV.c.created_at < bounds[1]]
+        if drill.weekday is not None:
+            conds.append(_weekday_expr(CONV.c.created_at, dialect) == drill.weekday)
+        if drill.hour is not None:
+            conds.append(_hour_expr(CONV.c.created_at, dialect) == drill.hour)
+    if drill.group is not None and not (drill.replies and drill.by == "agent") and drill.by != "all":
+        col = {"agent": CONV.c.assignee_id, "team": CONV.c.team, "channel": CONV.c.channel}.get(drill.by)
+        if col is None:
+            raise QAError(f"unknown grouping {drill.by!r}; valid: {', '.join(GROUPINGS)}")
+        conds.append(col.is_(None) if drill.group == NO_GROUP else col == drill.group)
+    if drill.rule is not None:
+        conds.append(exists().where((FLAG.c.conversation_id == CONV.c.id) & (FLAG.c.rule == drill.rule)))
+    if drill.exchanges is not None:
+        conds.append(
+            CONV.c.exchanges >= drill.exchanges if drill.exchanges_or_more else CONV.c.exchanges == drill.exchanges
+        )
+    if drill.first_response:
+        conds.append(CONV.c.first_response_seconds.is_not(None))
+    if drill.ids is not None:
+        conds.append(CONV.c.id.in_(list(drill.ids)[:_CHUNK]))
+    return conds
+
+
+def trend_conversations(
+    bind: Bind, *, filters: QueueFilters | None = None, drill: TrendDrill | None = None, limit: int = 200
+) -> tuple[list[dict[str, Any]], int]:
+    """The conversations behind a point of a trend (newest first, at most ``limit``) and how many there
+    are: id, source, external id, created, subject, agent, team, channel, exchanges, first response,
+    automatic score, reviewed score (mean of finished reviews), flags. Two queries."""
+    drill = drill or TrendDrill()
+    reviewed = _reviewed_scores()
+    with _read(bind) as conn:
+        conds = [*_trend_conditions(filters), *_drill_conditions(drill, conn.dialect.name)]
+        source = CONV.outerjoin(RESULT, RESULT.c.conversation_id == CONV.c.id).outerjoin(
+            reviewed, reviewed.c.conversation_id == CONV.c.id
+        )
+        if drill.scored == KIND_AUTOMATIC:
+            conds.append(RESULT.c.score.is_not(None))
+        elif drill.scored == KIND_REVIEWED:
+            conds.append(reviewed.c.value.is_not(None))
+        total = conn.execute(select(func.count()).select_from(source).where(and_(true(), *conds))).scalar_one()
+        rows = conn.execute(
+            select(
+                CONV.c.id,
+                CONV.c.source,
+                CONV.c.external_id,
+                CONV.c.created_at,
+                CONV.c.subject,
+                func.coalesce(CONV.c.assignee_name, CONV.c.assignee_id).label("agent"),
+                CONV.c.team,
+                CONV.c.channel,
+                CONV.c.exchanges,
+                CONV.c.first_response_seconds,
+                RESULT.c.score.label("score"),
+                reviewed.c.value.label("reviewed_score"),
+                RESULT.c.flag_count,
+            )
+            .select_from(source)
+            .where(and_(true(), *conds))
+            .order_by(CONV.c.created_at.desc(), CONV.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        out = [{**dict(r), "created_at": to_utc(r["created_at"])} for r in rows]
+    return out, int(total)
+
+
+# --------------------------------------------------------------------------- verdicts (agreement, learning)
+
+
+def _verdict_columns() -> list[Any]:
+    return [
+        REVIEW.c.id.label("review_id"),
+        REVIEW.c.reviewer,
+        REVIEW.c.status,
+        REVIEW.c.finished_at,
+        REVIEW.c.updated_at,
+        CONV.c.id.label("conversation_id"),
+        CONV.c.source,
+        CONV.c.external_id,
+        CONV.c.created_at,
+        CONV.c.team,
+        CONV.c.channel,
+        CONV.c.language,
+    ]
+
+
+def label_verdict_rows(bind: Bind, *, done_only: bool = True) -> list[dict[str, Any]]:
+    """Every reviewer's verdict on a reply label (of finished reviews, unless ``done_only`` is False), one
+    query: review (id, reviewer, status, finished_at), conversation (id, source, external id, created_at,
+    team, channel, language), the reply (message external id; ``agent_id`` and ``agent``: its author, else
+    the conversation's assignee), label name, model label and reviewer label. Oldest review first."""
+    join = (
+        LABEL_REVIEW.join(REVIEW, REVIEW.c.id == LABEL_REVIEW.c.review_id)
+        .join(CONV, CONV.c.id == REVIEW.c.conversation_id)
+        .outerjoin(
+            MSG,
+            (MSG.c.conversation_id == REVIEW.c.conversation_id)
+            & (MSG.c.external_id == LABEL_REVIEW.c.message_external_id),
+        )
+    )
+    query = (
+        select(
+            *_verdict_columns(),
+            LABEL_REVIEW.c.message_external_id,
+            LABEL_REVIEW.c.label_name,
+            LABEL_REVIEW.c.model_label,
+            LABEL_REVIEW.c.reviewer_label,
+            func.coalesce(MSG.c.author_id, CONV.c.assignee_id).label("agent_id"),
+            func.coalesce(MSG.c.author_name, MSG.c.author_id, CONV.c.assignee_name, CONV.c.assignee_id).label("agent"),
+        )
+        .select_from(join)
+        .order_by(REVIEW.c.finished_at, REVIEW.c.id, LABEL_REVIEW.c.id)
+    )
+    if done_only:
+        query = query.where(REVIEW.c.status == REVIEW_DONE)
+    with _read(bind) as conn:
+        return [_verdict_row(r) for r in conn.execute(query).mappings()]
+
+
+def category_verdict_rows(bind: Bind, *, done_only: bool = True) -> list[dict[str, Any]]:
+    """Every reviewer's verdict on a scorecard category (of finished reviews, unless ``done_only`` is
+    False), one query: the review and conversation columns of :func:`label_verdict_rows`, ``agent_id`` and
+    ``agent`` (the conversation's assignee), category, model value, reviewer value (None = N/A), overridden."""
+    query = (
+        select(
+            *_verdict_columns(),
+            REVIEW.c.scorecard,
+            CATEGORY_REVIEW.c.category,
+            CATEGORY_REVIEW.c.model_value,
+            CATEGORY_REVIEW.c.reviewer_value,
+            CATEGORY_REVIEW.c.overridden,
+            CONV.c.assignee_id.label("agent_id"),
+            func.coalesce(CONV.c.assignee_name, CONV.c.assignee_id).label("agent"),
+        )
+        .select_from(
+            CATEGORY_REVIEW.join(REVIEW, REVIEW.c.id == CATEGORY_REVIEW.c.review_id).join(
+                CONV, CONV.c.id == REVIEW.c.conversation_id
+            )
+        )
+        .order_by(REVIEW.c.finished_at, REVIEW.c.id, CATEGORY_REVIEW.c.id)
+    )
+    if done_only:
+        query = query.where(REVIEW.c.status == REVIEW_DONE)
+    with _read(bind) as conn:
+        return [_verdict_row(r) for r in conn.execute(query).mappings()]
+
+
+def _verdict_row(row: RowMapping) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("finished_at", "updated_at", "created_at"):
+        out[key] = to_utc(out[key])
+    if "overridden" in out:
+        out["overridden"] = bool(out["overridden"])
+    return out

@@ -76,12 +76,36 @@ class GenericReplyParams(RuleParams):
     repeat_bonus: float = Field(0.1, ge=0, le=1, description="added per further generic reply to specifics")
 
 
+class GenericReplyV2Params(RuleParams):
+    min_confidence: float = Field(0.6, ge=0, le=1, description="personalisation=generic confidence needed")
+    min_specifics: int = Field(1, ge=1, description="order no., device ... that count as a case without a question")
+    lexicon_confidence: float = Field(0.75, ge=0, le=1, description="confidence of the text fallback")
+    max_stock_words: int = Field(25, ge=1, description="text fallback: at most this many words beyond stock phrases")
+    repeat_bonus: float = Field(0.1, ge=0, le=1, description="added per further generic reply to a concrete case")
+
+
 class UnresolvedEndParams(RuleParams):
     min_confidence: float = Field(0.5, ge=0, le=1, description="resolution label confidence needed")
     unanswered_score: float = Field(0.8, ge=0, le=1, description="the customer's last turn got no human answer")
     unhappy_score: float = Field(0.85, ge=0, le=1, description="the customer's last words are unhappy")
     no_progress_score: float = Field(0.55, ge=0, le=1, description="the last answer only acknowledges")
     handoff_score: float = Field(0.35, ge=0, le=1, description="the thread stops after a hand-off ('DM us')")
+    use_satisfaction: bool = Field(True, description="a bad CSAT rating counts as unhappy, a good one as resolved")
+
+
+class UnresolvedEndV2Params(RuleParams):
+    min_confidence: float = Field(0.5, ge=0, le=1, description="resolution / apology label confidence needed")
+    unanswered_score: float = Field(0.8, ge=0, le=1, description="the customer's last question got no answer")
+    unhappy_score: float = Field(
+        0.85, ge=0, le=1, description="the customer's last words are unhappy and get no answer, or a non-answer"
+    )
+    unhappy_answered_score: float = Field(
+        0.45, ge=0, le=1, description="the customer's last words are unhappy; the last reply answers or hands off"
+    )
+    no_progress_score: float = Field(
+        0.6, ge=0, le=1, description="the customer asked or complained; the last reply only acknowledges"
+    )
+    handoff_score: float = Field(0.3, ge=0, le=1, description="the thread stops after a hand-off ('DM us'): unclear")
     use_satisfaction: bool = Field(True, description="a bad CSAT rating counts as unhappy, a good one as resolved")
 
 
@@ -124,7 +148,9 @@ PARAMS: dict[str, type[RuleParams]] = {
     "templated_apology.v1": TemplatedApologyParams,
     "unfriendly_reply.v1": UnfriendlyReplyParams,
     "generic_reply.v1": GenericReplyParams,
+    "generic_reply.v2": GenericReplyV2Params,
     "unresolved_end.v1": UnresolvedEndParams,
+    "unresolved_end.v2": UnresolvedEndV2Params,
     "repeated_info_request.v1": RepeatedInfoRequestParams,
     "process_blame.v1": ProcessBlameParams,
     "escalation_request.v1": EscalationRequestParams,

@@ -8,13 +8,14 @@ import re
 from qa_toolkit.rules.base import Flag, RuleContext, clamp01, register_rule
 from qa_toolkit.rules.params import (
     GenericReplyParams,
+    GenericReplyV2Params,
     ProcessBlameParams,
     RepeatedInfoRequestParams,
     TemplatedApologyParams,
     UnfriendlyReplyParams,
 )
 from qa_toolkit.rules.text import Hit, MessageHits, hits
-from qa_toolkit.rules.thread import answered_turns, answers, label, quoted, specifics
+from qa_toolkit.rules.thread import answered_turns, answers, label, quoted, read_customer, specifics
 from qa_toolkit.schema import MessageIn
 from qa_toolkit.types import Role
 
@@ -268,3 +269,84 @@ def repeated_info_request(ctx: RuleContext, p: RepeatedInfoRequestParams) -> Fla
     evidence += [quoted(v) for _, _, _, v in repeats[:2] if v]
     score = p.base_score + p.repeat_bonus * (len(repeats) - 1)
     return Flag(rule="repeated_info_request.v1", score=clamp01(score), reason=reason, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- generic_reply.v2
+
+GENERIC_V2 = "generic_reply.v2"
+
+
+def _case(ctx: RuleContext, customer: list[MessageIn], agent: list[MessageIn], p: GenericReplyV2Params) -> list[str]:
+    """What makes the customer's turn a concrete case (empty: nothing to personalise for): their question,
+    request or complaint (or an apology it drew), or specifics (order number, device ...) given in anything
+    but praise or thanks."""
+    reading = read_customer(ctx, customer)
+    if reading.confirms or (reading.praise and not reading.needs):
+        return []  # thanks or praise: a stock "glad to hear it!" is the right answer
+    given = specifics(ctx, customer)
+    case = [quoted(g) for g in given] if len(given) >= p.min_specifics else []
+    if reading.unhappy:
+        case.append(f"a complaint ('{reading.unhappy[0]}')")
+    elif reading.question:
+        case.append("a question")
+    elif reading.request:
+        case.append("a request")
+    elif not case and _apology_labelled(ctx, agent, p.min_confidence):
+        case.append("a problem the reply apologises for")
+    return case
+
+
+def _apology_labelled(ctx: RuleContext, agent: list[MessageIn], min_confidence: float) -> bool:
+    for msg in agent:
+        lab = label(ctx, msg.id, "apology")
+        if lab is not None and lab.label != "none" and lab.confidence >= min_confidence:
+            return True
+    return False
+
+
+def _generic_v2(ctx: RuleContext, agent: list[MessageIn], given: list[str], p: GenericReplyV2Params) -> float:
+    """How confidently the agent turn is generic (0: it is not). With labels: the least generic message of
+    the turn decides (P(generic) of a personalised label is 1 - its confidence), and it must also not repeat
+    one of the customer's specifics; without: the v1 wording test."""
+    labels = [lab for m in agent if (lab := label(ctx, m.id, "personalisation")) is not None]
+    text = " ".join(m.text for m in agent)
+    if given and _mentions(text, given):
+        return 0.0  # a macro with the customer's order number filled in is personalised (the guide)
+    if labels:
+        confidence = min(lab.confidence if lab.label == "generic" else 1.0 - lab.confidence for lab in labels)
+        return confidence if confidence >= p.min_confidence else 0.0
+    found = [hits(ctx, m) for m in agent]
+    if _names_customer(ctx, text) or any(f.get("specific") for f in found):
+        return 0.0
+    return p.lexicon_confidence if _stock_only(found, p.max_stock_words) else 0.0
+
+
+@register_rule(
+    GENERIC_V2,
+    params=GenericReplyV2Params,
+    description="A generic reply to a customer with a concrete case: a question, a request or a complaint, or "
+    "specifics (an order or flight number, a device) given in anything but praise; the reply is labelled "
+    "generic (confidence) and repeats none of the specifics.",
+)
+def generic_reply_v2(ctx: RuleContext, p: GenericReplyV2Params) -> Flag | None:
+    cases: list[tuple[float, MessageIn, list[str]]] = []
+    for customer, agent in answered_turns(ctx):
+        case = _case(ctx, customer, agent, p)
+        if not case:
+            continue
+        given = specifics(ctx, customer)
+        confidence = _generic_v2(ctx, agent, given, p)
+        if confidence <= 0:
+            continue
+        span = max(1e-9, 1.0 - p.min_confidence)
+        score = 0.5 + 0.3 * min(1.0, (confidence - p.min_confidence) / span) if confidence >= p.min_confidence else 0.4
+        cases.append((score, agent[0], case))
+    if not cases:
+        return None
+    top = max(cases, key=lambda c: c[0])
+    score = top[0] + p.repeat_bonus * (len(cases) - 1)
+    reason = f"generic reply to {', '.join(top[2][:3])}"
+    if len(cases) > 1:
+        reason += f" ({len(cases)} such replies)"
+    evidence = [m.id for _, m, _ in cases][:8] + [c for c in top[2] if c.startswith('"')][:3]
+    return Flag(rule=GENERIC_V2, score=clamp01(score), reason=reason, evidence=evidence)

@@ -79,3 +79,79 @@ def specifics(ctx: RuleContext, msgs: list[MessageIn]) -> list[str]:
 def quoted(text: str) -> str:
     """Evidence that quotes words (message ids are given bare)."""
     return f'"{quote(text, 60)}"'
+
+
+# --------------------------------------------------------------------------- what a customer turn says
+
+SHORT_TURN_WORDS = 10  # a closing "thanks" or an "ok, DMing you now" is short
+ACK_WORDS = 15
+
+
+@dataclass(frozen=True)
+class CustomerReading:
+    """What one customer turn says, from its wording (the rules lexicon): the kinds of need it expresses and
+    how it closes. Unhappy words win over praise and thanks ("thanks for nothing")."""
+
+    question: list[str]  # asks something: a "?" or a question opener ("how do I ...")
+    unhappy: list[str]  # unhappy, complaining or escalating words
+    request: list[str]  # asks for something to be done ("please", "can you")
+    confirms: bool  # confirms a fix, or closes with a short or final thanks
+    praise: list[str]  # compliments and thanks for something done well
+    ack: list[str]  # accepts a hand-off: "DMing you now" in its last sentence, or a short "sure" / "ok"
+    words: int
+
+    @property
+    def needs(self) -> bool:
+        """The customer asks, complains or requests something (a reply that only acknowledges is then no answer)."""
+        return bool(self.question or self.unhappy or self.request)
+
+
+def read_customer(ctx: RuleContext, msgs: list[MessageIn]) -> CustomerReading:
+    """Read a customer turn (one or more consecutive messages) for ``unresolved_end.v2`` and friends."""
+    found = [hits(ctx, m) for m in msgs]
+    words = sum(f.words for f in found)
+    unhappy = [
+        h.text
+        for f in found
+        for c in ("unhappy", "escalation_manager", "escalation_churn", "escalation_legal")
+        for h in f.get(c)
+    ]
+    question = [h.text for f in found for h in f.get("question_opener")]
+    question += ["?" for f in found if "?" in f.text]
+    request = [h.text for f in found for h in f.get("request_cue") if h.text.lower() in _REQUEST_WORDS]
+    praise = [h.text for f in found for h in f.get("praise")]
+    confirmation = any(f.get("confirmation") for f in found)
+    thanks = [h for f in found for h in f.get("thanks_close")]
+    last = found[-1] if found else None
+    closing = _closing(last.text) if last is not None else ""
+    final_thanks = last is not None and any(h.start >= len(last.text) - len(closing) for h in last.get("thanks_close"))
+    closes_with_thanks = bool(thanks) and (words <= SHORT_TURN_WORDS or final_thanks) and not question
+    ack: list[str] = []
+    if last is not None:
+        ack = [h.text for h in last.get("handoff_ack") if h.start >= len(last.text) - len(closing)]
+    if words <= ACK_WORDS:
+        ack += [h.text for f in found for h in f.get("short_ack")]
+    confirms = not unhappy and (confirmation or closes_with_thanks)
+    return CustomerReading(
+        question=list(dict.fromkeys(question)),
+        unhappy=list(dict.fromkeys(unhappy)),
+        request=list(dict.fromkeys(request)),
+        confirms=confirms,
+        praise=[] if unhappy else list(dict.fromkeys(praise)),
+        ack=[] if unhappy else list(dict.fromkeys(ack)),
+        words=words,
+    )
+
+
+_REQUEST_WORDS = frozenset({"please", "pls", "plz", "can you", "could you", "would you", "will you", "kindly"})
+
+
+def _closing(text: str, sentences: int = 2) -> str:
+    """The last ``sentences`` sentences of ``text`` (where a closing thanks or "DMing you now" sits)."""
+    end = len(text.rstrip(" .!?\n"))
+    for _ in range(sentences):
+        cut = max(text.rfind(c, 0, end) for c in ".!?\n")
+        if cut < 0:
+            return text
+        end = len(text[:cut].rstrip(" .!?\n"))
+    return text[end:]
