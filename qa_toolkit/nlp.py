@@ -31,6 +31,8 @@ def clean_for_model(text: str) -> str:
     """Reply text as the models see it: URLs, handles and the agent's sign-off initials replaced by
     placeholders (they say nothing about this customer), whitespace collapsed."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
+    if not text.isascii():  # a lone surrogate (a broken emoji escape in an export) would break tokenising
+        text = text.encode("utf-8", "replace").decode("utf-8")
     text = _URL.sub(" URL ", text)
     text = _HANDLE.sub(" HANDLE ", text)
     text = _SIGNATURE_TAIL.sub(" SIGNOFF", text.rstrip())

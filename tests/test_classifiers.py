@@ -75,6 +75,12 @@ def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:
     assert f.column_name(f.dense_offset) == f"dense:{f.dense_names_[0]}"
 
 
+def test_a_broken_emoji_escape_does_not_break_the_batch() -> None:
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=(2, 4)).fit(replies(WARM + COLD))
+    X = f.transform(replies(["bad \ud83d text", "Happy to help"]))  # a lone surrogate, as exports contain
+    assert X.shape[0] == 2 and X[0].nnz > 0
+
+
 def test_decision_weights_find_a_rare_class_the_argmax_misses() -> None:
     rng = np.random.default_rng(0)
     y = np.array(["common"] * 95 + ["rare"] * 5)
