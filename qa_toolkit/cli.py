@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -474,26 +476,34 @@ def score(
         options = _options(tz, support, column, unknown_role, None)
         scorer = ReplyScorer.load(models_dir or MODELS_DIR)
         sink = RejectSink(skip_invalid=skip_invalid)
-        tmp = out.with_name(out.name + ".partial")
         n = 0
-        with open(tmp, "wb") as fh:
+        with _atomic_output(out) as fh:
             convs = read_conversations([input_file], fmt=fmt, options=options, on_reject=sink)
             for batch in iter_enriched(convs):
                 for record in scorer.score_conversations(batch):
                     fh.write(orjson.dumps(record) + b"\n")
                     n += 1
-        tmp.replace(out)  # nothing half-written: the output appears only when complete
     except QAError as exc:
         _fail(exc)
         return
-    except OSError as exc:
-        _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
-        return
-    finally:
-        if "tmp" in locals() and tmp.exists():
-            tmp.unlink()
     console.print(f"scored {n:,} agent replies" + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
                   + f" -> {escape(str(out))}")  # fmt: skip
+
+
+@contextmanager
+def _atomic_output(out: Path) -> Iterator[BinaryIO]:
+    """Write to ``OUT.partial``, which replaces OUT only when complete: nothing is ever half-written.
+    An OSError becomes one clear error naming the file."""
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        with open(tmp, "wb") as fh:
+            yield fh
+        tmp.replace(out)
+    except OSError as exc:
+        raise QAError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _load_scorer(*, no_models: bool, models_dir: Path | None):  # type: ignore[no-untyped-def]
@@ -550,25 +560,17 @@ def flag(
         sink = RejectSink(skip_invalid=skip_invalid)
         results = _flag_results(input_file, fmt=fmt, skip_invalid=skip_invalid, scorecard=scorecard,
                                 no_models=no_models, models_dir=models_dir, options=options, sink=sink)  # fmt: skip
-        tmp = out.with_name(out.name + ".partial")
         n = review = 0
         rules: Counter[str] = Counter()
-        with open(tmp, "wb") as fh:
+        with _atomic_output(out) as fh:
             for result in results:
                 fh.write(orjson.dumps(result.to_record()) + b"\n")
                 n += 1
                 review += result.top_score >= 0.5
                 rules.update(f.rule for f in result.flags)
-        tmp.replace(out)  # nothing half-written: the output appears only when complete
     except QAError as exc:
         _fail(exc)
         return
-    except OSError as exc:
-        _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
-        return
-    finally:
-        if "tmp" in locals() and tmp.exists():
-            tmp.unlink()
     console.print(f"flagged {n:,} conversations: {review:,} with a flag scoring >= 0.5"
                   + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
                   + f" -> {escape(str(out))}")  # fmt: skip

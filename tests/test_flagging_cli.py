@@ -98,6 +98,14 @@ def test_flag_bad_record_fails_cleanly_and_skip_invalid_goes_on(tmp_path: Path) 
     assert "skipped 1 invalid records" in skipped.output and len(out.read_text().splitlines()) == 2
 
 
+def test_flag_to_an_unwritable_place_is_one_clear_error(tmp_path: Path) -> None:
+    src = write_input(tmp_path / "in.jsonl")
+    out = tmp_path / "no-such-folder" / "flags.jsonl"
+    result = runner.invoke(app, ["flag", str(src), "--no-models", "--out", str(out)])
+    assert result.exit_code == 2 and "cannot write" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
 def test_flag_with_a_bad_scorecard_names_the_key(tmp_path: Path) -> None:
     src = write_input(tmp_path / "in.jsonl")
     card = tmp_path / "card.toml"

@@ -662,19 +662,7 @@ def load_conversation(bind: Bind, *, conversation_id: int) -> ConversationView |
         if conv is None:
             return None
         messages = [
-            MessageView(
-                id=m.id,
-                external_id=m.external_id,
-                seq=m.seq,
-                role=m.role,
-                author_id=m.author_id,
-                author_name=m.author_name,
-                sent_at=to_utc(m.sent_at),
-                text=m.text,
-                is_internal=bool(m.is_internal),
-                is_automated=bool(m.is_automated),
-                language=m.language,
-            )
+            _message_view(m)
             for m in conn.execute(select(MSG).where(MSG.c.conversation_id == conversation_id).order_by(MSG.c.seq))
         ]
         by_id = {m.id: m.external_id for m in messages}
