@@ -12,7 +12,7 @@ from typing import Any
 
 from qa_toolkit.metrics import ThreadMetrics
 from qa_toolkit.rules.base import Flag, LabelResult, ReplyResult
-from qa_toolkit.scorecard import REPLY_LABELS, Scorecard, ScoreResult, apply_scorecard
+from qa_toolkit.scorecard import REPLY_LABELS, Scorecard, ScoreResult, apply_scorecard, combine_categories
 
 LABEL_NAMES = tuple(REPLY_LABELS)
 
@@ -183,35 +183,6 @@ def reviewed_replies(replies: Sequence[ReplyResult], verdicts: Mapping[tuple[str
     return out
 
 
-def combine_categories(
-    card: Scorecard, categories: Mapping[str, float | None], *, reviewed: bool = True
-) -> ScoreResult:
-    """The conversation score from category scores (None = N/A) under ``card``: the weighted mean over the
-    categories that apply, 0 when a critical category is below its fail mark (apply_scorecard's maths)."""
-    scores = {name: categories.get(name) for name in card.categories}
-    applicable = [(card.categories[n], s) for n, s in scores.items() if s is not None]
-    if not applicable:
-        return ScoreResult(value=None, passed=None, categories=scores, scorecard=card.key, reviewed=reviewed)
-    failed = [
-        n
-        for n, s in scores.items()
-        if s is not None and card.categories[n].critical and s < card.categories[n].fail_mark
-    ]
-    if failed:
-        value = 0.0
-    else:
-        total = sum(cat.weight for cat, _ in applicable)
-        value = round(min(100.0, max(0.0, sum(cat.weight * s for cat, s in applicable) / total)), 2)
-    return ScoreResult(
-        value=value,
-        passed=not failed and value >= card.pass_mark,
-        categories=scores,
-        failed_critical=failed,
-        scorecard=card.key,
-        reviewed=reviewed,
-    )
-
-
 def reviewed_score(
     card: Scorecard,
     *,
@@ -229,7 +200,7 @@ def reviewed_score(
         return base
     categories = dict(base.categories)
     for name, value in category_overrides.items():
-        if name in categories:
+        if name in categories:  # a category the scorecard no longer has is left out
             categories[name] = value
     return combine_categories(card, categories, reviewed=True)
 
