@@ -720,9 +720,12 @@ def _scoring_card(scorecard: Path | None):  # type: ignore[no-untyped-def]
     return load_scorecard(scorecard) if scorecard is not None else default_scorecard()
 
 
-def _score_store_and_report(db: str | None, *, card, no_models: bool, models_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _score_store_and_report(  # type: ignore[no-untyped-def]
+    db: str | None, *, card, no_models: bool, models_dir: Path | None, rescore_stale: bool = False
+) -> None:
     """Score every stored conversation without automatic results (qa_toolkit.store_scoring) and say what the
-    review queue now holds. The models are loaded only when there is something to score."""
+    review queue now holds. The models are loaded only when there is something to score (or, with
+    ``rescore_stale``, to find results made with other models)."""
     from qa_toolkit.db.engine import get_engine
     from qa_toolkit.db.results import queue_counts, unscored_conversations
     from qa_toolkit.store_scoring import score_store
@@ -731,7 +734,7 @@ def _score_store_and_report(db: str | None, *, card, no_models: bool, models_dir
         engine = get_engine(db)
         scorer = None
         summary = None
-        if unscored_conversations(engine, limit=1):
+        if rescore_stale or unscored_conversations(engine, limit=1):
             scorer = _load_scorer(no_models=no_models, models_dir=models_dir)
             with Progress(
                 SpinnerColumn(),
@@ -744,14 +747,21 @@ def _score_store_and_report(db: str | None, *, card, no_models: bool, models_dir
             ) as bar:
                 task = bar.add_task("scoring", total=None)
                 summary = score_store(
-                    engine, scorer=scorer, card=card, progress=lambda n: bar.update(task, completed=n)
+                    engine,
+                    scorer=scorer,
+                    card=card,
+                    progress=lambda n: bar.update(task, completed=n),
+                    rescore_stale=rescore_stale,
                 )
         counts = queue_counts(engine)
     except QAError as exc:
         _fail(exc)
         return
     if summary is None or not summary.conversations:
-        console.print("nothing to score: every stored conversation has its automatic results")
+        console.print(
+            "nothing to score: every stored conversation has its automatic results"
+            + (", made with these models and this scorecard" if rescore_stale else "")
+        )
     else:
         labelled = f"{summary.replies:,} agent replies labelled" if scorer is not None else "no models (--no-models)"
         console.print(
@@ -770,6 +780,14 @@ def score_store_cmd(
     scorecard: ScorecardOption = None,
     no_models: NoModelsOption = False,
     models_dir: ModelsDirOption = None,
+    rescore_stale: Annotated[
+        bool,
+        typer.Option(
+            "--rescore-stale",
+            help="Also score again the conversations scored with other models or another scorecard "
+            "(after switching models); reviews are kept.",
+        ),
+    ] = False,
 ) -> None:
     """Score the stored conversations that have no automatic results yet (or changed since): reply labels,
     flags and the scorecard result, which fill the app's review queue. Running it again does nothing."""
@@ -778,7 +796,7 @@ def score_store_cmd(
     except QAError as exc:
         _fail(exc)
         return
-    _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir)
+    _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir, rescore_stale=rescore_stale)
 
 
 # --------------------------------------------------------------------------- the app

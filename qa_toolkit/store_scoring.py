@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from qa_toolkit.db.crud import iter_conversations
-from qa_toolkit.db.results import ConversationResults, load_conversations, save_results, unscored_conversations
+from qa_toolkit.db.results import (
+    ConversationResults,
+    ScoredWith,
+    load_conversations,
+    models_key,
+    save_results,
+    unscored_conversations,
+)
 from qa_toolkit.flagging import CorpusBuilder, FlagSettings, flag_thread
 from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.rules import Corpus, ReplyResult
@@ -24,10 +31,16 @@ from qa_toolkit.scoring import ReplyScorer, reply_contexts
 
 
 def model_versions(scorer: ReplyScorer | None) -> dict[str, str]:
-    """Label name -> the classifier artefact that gave it (``tone-v1`` ...)."""
+    """Label name -> the classifier artefact that gave it (``tone-v1@2026-11-21+1a2b3c4d``, see
+    classifiers.artefacts.artefact_version; the bare name for a classifier not loaded from a file)."""
     if scorer is None:
         return {}
-    return {name: str(getattr(clf, "name", name)) for name, clf in scorer.classifiers.items()}
+    return {name: str(getattr(clf, "version", None) or clf.name) for name, clf in scorer.classifiers.items()}
+
+
+def scored_with(scorer: ReplyScorer | None, card: Scorecard | None) -> ScoredWith:
+    """What results made now are scored with (compare stored results against it to find stale ones)."""
+    return ScoredWith(models=models_key(model_versions(scorer)), scorecard=card.key if card is not None else None)
 
 
 def label_replies(convs: Sequence[ConversationIn], scorer: ReplyScorer) -> list[dict[str, ReplyResult]]:
@@ -119,18 +132,22 @@ def score_store(
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
     corpus: Corpus | None = None,
+    rescore_stale: bool = False,
 ) -> ScoreStoreSummary:
     """Score every stored conversation without automatic results (or changed since it was scored), in
     batches of ``batch``, one transaction each; idempotent (a second run finds nothing to do).
 
     Relative thresholds and templates come from a first pass over the whole store (``corpus`` to pass one
-    in). Conversations scored earlier keep their results even when later imports shift those thresholds:
-    delete their automatic results to score them again. ``progress`` gets the number done after each batch.
+    in). Conversations scored earlier keep their results even when later imports shift those thresholds;
+    with ``rescore_stale`` those scored with other models or another scorecard (after switching models in
+    the admin page, say) are scored again too. Reviews are never touched. ``progress`` gets the number done
+    after each batch.
     """
     if settings is None:
         settings = FlagSettings.from_card(card) if card is not None else FlagSettings()
     summary = ScoreStoreSummary()
-    pending = unscored_conversations(engine, limit=batch)
+    stale = scored_with(scorer, card) if rescore_stale else None
+    pending = unscored_conversations(engine, limit=batch, rescore_stale=stale)
     if not pending:
         return summary
     if corpus is None:
@@ -150,5 +167,5 @@ def score_store(
         summary.flagged += sum(1 for r in results if r.flags)
         if progress is not None:
             progress(summary.conversations)
-        pending = unscored_conversations(engine, after_id=pending[-1], limit=batch)
+        pending = unscored_conversations(engine, after_id=pending[-1], limit=batch, rescore_stale=stale)
     return summary

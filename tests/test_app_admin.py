@@ -3,6 +3,7 @@ before/after table, switching to the new models only when confirmed, and going b
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import time
@@ -116,3 +117,41 @@ def test_retrain_then_switch_then_go_back(env: tuple[Path, Path]) -> None:
     assert not at.exception, at.exception
     assert "are active again" in at.success[0].value
     assert digests(models) == old
+
+
+def test_scoring_the_store_again_with_the_active_models(env: tuple[Path, Path]) -> None:
+    from qa_toolkit.db import results
+    from qa_toolkit.db.engine import get_engine
+    from qa_toolkit.settings import database_url
+
+    at = open_page()
+    # the builder's results name no models and no scorecard: all 15 are stale for the active models
+    assert any("**15** stored conversations were scored with other models" in m.value for m in at.markdown)
+    button(at, "Score them again").click().run()
+    deadline = time.monotonic() + 120
+    while any(s.proto.label.startswith("Scoring again (") for s in at.status) or not at.status:
+        assert time.monotonic() < deadline, "the rescoring did not finish"
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception, at.exception
+    assert any(s.proto.label.startswith("Scoring again finished") for s in at.status)
+    assert any("Every stored conversation is scored with the active models" in m.value for m in at.markdown)
+    engine = get_engine(database_url())
+    with engine.connect() as conn:
+        versions = {v for (v,) in conn.execute(results.select(results.RESULT.c.model_version))}
+    [version] = versions
+    assert all(f"{name}-v1@" in version for name in LABEL_SETS), version
+
+
+def test_only_admins_may_retrain_switch_or_rescore(env: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    review_all()
+    monkeypatch.setenv("QA_ADMINS", "Bob, lead@example.com")
+    at = open_page()  # as ann
+    said = [html.unescape(i.value) for i in at.info]  # the page escapes names (shown as text)
+    assert any("Only admins (bob, lead@example.com: $QA_ADMINS)" in i and "you are ann" in i for i in said), said
+    assert button(at, "Retrain with reviews").disabled and button(at, "Score them again").disabled
+    at.session_state["reviewer"] = "bob"
+    at.session_state["_kept"] = {"reviewer": "bob"}
+    at.run()
+    assert not at.info and not button(at, "Retrain with reviews").disabled
+    assert not button(at, "Score them again").disabled

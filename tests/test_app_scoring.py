@@ -16,7 +16,7 @@ from qa_toolkit.db import results as res
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.flagging import FlagSettings
 from qa_toolkit.pipeline import import_files
-from qa_toolkit.store_scoring import compute_results, score_store
+from qa_toolkit.store_scoring import compute_results, score_store, scored_with
 
 
 class FakeScorer:
@@ -100,6 +100,32 @@ def test_score_store_scores_everything_once_in_batches(db_url: str, tmp_path: Pa
     import_files([path], db=db_url, parallel=False)
     third = score_store(engine, scorer=scorer, card=scorecard())  # type: ignore[arg-type]
     assert third.conversations == 1 and counts(engine)["automatic_result"] == 7
+
+
+def test_rescore_stale_scores_again_what_other_models_or_scorecards_made(db_url: str, tmp_path: Path) -> None:
+    engine = build_store(db_url, tmp_path, n=4)
+    old = FakeScorer()
+    score_store(engine, scorer=old, card=scorecard())  # type: ignore[arg-type]
+    new = FakeScorer()
+    new.classifiers["tone"] = SimpleNamespace(name="tone-v9", version="tone-v9@2026-11-22+0badc0de")
+    now = scored_with(new, scorecard())  # type: ignore[arg-type]
+    assert res.count_stale(engine, now) == 4
+    assert res.count_stale(engine, scored_with(old, scorecard())) == 0  # type: ignore[arg-type]
+    # without asking, nothing is scored again; asked, every stale conversation once, then nothing
+    assert score_store(engine, scorer=new, card=scorecard()).conversations == 0  # type: ignore[arg-type]
+    again = score_store(engine, scorer=new, card=scorecard(), batch=3, rescore_stale=True)  # type: ignore[arg-type]
+    assert again.conversations == 4 and new.calls == 2
+    assert res.count_stale(engine, now) == 0
+    with engine.connect() as conn:
+        first = conn.execute(select(func.min(res.CONV.c.id))).scalar_one()
+    view = res.load_conversation(engine, conversation_id=first)
+    assert view is not None and view.labels
+    assert {lab["tone"].model_version for lab in view.labels.values()} == {"tone-v9@2026-11-22+0badc0de"}
+    assert score_store(engine, scorer=new, card=scorecard(), rescore_stale=True).conversations == 0  # type: ignore[arg-type]
+    # another scorecard makes every result stale again; no scorer at all too
+    other = scorecard().model_copy(update={"version": 7})
+    assert res.count_stale(engine, scored_with(new, other)) == 4  # type: ignore[arg-type]
+    assert res.count_stale(engine, scored_with(None, scorecard())) == 4
 
 
 def test_score_store_without_a_scorer_stores_flags_and_scores(db_url: str, tmp_path: Path) -> None:

@@ -96,6 +96,16 @@ def test_score_store_scores_an_earlier_import_and_loads_no_model_when_done(
     again = run("score-store", "--db", db)
     assert again.exit_code == 0, again.output
     assert "nothing to score" in again.output
+    monkeypatch.undo()
+
+    # another scorecard: only --rescore-stale scores the 9 again, and a second run finds nothing
+    stale = run("score-store", "--db", db, "--no-models", "--rescore-stale")
+    assert stale.exit_code == 0, stale.output
+    assert "scored 9 conversations with scorecard default.v2" in stale.output
+    stale_again = run("score-store", "--db", db, "--no-models", "--rescore-stale")
+    assert "nothing to score: every stored conversation has its automatic results, made with these" in (
+        stale_again.output.replace("\n", " ")
+    )
 
 
 def test_a_bad_scorecard_fails_before_anything_is_imported(convs_file: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,29 +20,28 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from qa_toolkit import learning
+from qa_toolkit import learning, store_scoring
 from qa_toolkit.app import common
 from qa_toolkit.classifiers.artefacts import model_dir
 from qa_toolkit.classifiers.models import LABEL_SETS
+from qa_toolkit.db import results
 from qa_toolkit.db.engine import get_engine
 from qa_toolkit.errors import QAError
+from qa_toolkit.store_scoring import scored_with
 
 FLASH = "admin_flash"
 LOG_LINES = 40
 
 
 @dataclass
-class RetrainJob:
-    """One retraining running in a thread of the app's process (shared by every session)."""
+class BackgroundJob:
+    """One long task (retraining, rescoring the store) running in a thread of the app's process, shared by
+    every session: ``work`` gets a log function and returns the result."""
 
-    url: str
-    data_dir: Path | None
-    models_dir: Path
-    out_dir: Path
-    params: dict[str, Any]
+    work: Callable[[Callable[[str], None]], Any]
     started_by: str
     lines: list[str] = field(default_factory=list)
-    result: learning.RetrainResult | None = None
+    result: Any = None
     error: str | None = None
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished: datetime | None = None
@@ -51,18 +51,11 @@ class RetrainJob:
         return self.finished is None
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="qa-retrain", daemon=True).start()
+        threading.Thread(target=self._run, name="qa-admin-job", daemon=True).start()
 
     def _run(self) -> None:
         try:
-            self.result = learning.retrain_with_reviews(
-                get_engine(self.url),
-                data_dir=self.data_dir,
-                models_dir=self.models_dir,
-                out_dir=self.out_dir,
-                pipeline_params=self.params,
-                log=self.lines.append,
-            )
+            self.result = self.work(self.lines.append)
         except QAError as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown on the page; the app goes on
@@ -73,8 +66,9 @@ class RetrainJob:
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs() -> dict[str, RetrainJob]:
-    """Retraining jobs by models folder (one at a time per folder), shared across sessions."""
+def _jobs() -> dict[str, BackgroundJob]:
+    """Background jobs by what they work on (one retraining per models folder, one rescoring per database),
+    shared across sessions."""
     return {}
 
 
@@ -132,10 +126,18 @@ def render() -> None:
     st.subheader("Active models")
     st.caption(f"In {common.safe(models_dir)}", unsafe_allow_html=True)
     st.dataframe(active_models_frame(models_dir), hide_index=True, width="stretch")
+    if not common.is_admin():
+        st.info(
+            common.safe(
+                f"Only admins ({', '.join(sorted(common.admins()))}: $QA_ADMINS) can retrain, switch models or "
+                f"score the store again; you are {common.reviewer() or 'not named yet'}."
+            )
+        )
 
     _retrain_section(models_dir, work)
     _candidate_section(models_dir, work, backups_dir)
     _rollback_section(models_dir, backups_dir)
+    _rescore_section()
 
 
 # --------------------------------------------------------------------------- retraining
@@ -168,16 +170,23 @@ def _retrain_section(models_dir: Path, work: Path) -> None:
         st.error(common.safe(str(exc)))
         return
     jobs = _jobs()
-    key = str(models_dir.resolve())
+    allowed = common.is_admin()
+    key = f"retrain:{models_dir.resolve()}"
     job = jobs.get(key)
     running = job is not None and job.running
-    if st.button("Retrain with reviews", type="primary", disabled=running or replies == 0, key="admin_retrain"):
-        job = RetrainJob(
-            url=url,
-            data_dir=data_dir,
-            models_dir=models_dir,
-            out_dir=learning.new_candidate_dir(work),
-            params=params,
+    if st.button(
+        "Retrain with reviews", type="primary", disabled=running or replies == 0 or not allowed, key="admin_retrain"
+    ):
+        out_dir = learning.new_candidate_dir(work)
+        job = BackgroundJob(
+            work=lambda log: learning.retrain_with_reviews(
+                get_engine(url),
+                data_dir=data_dir,
+                models_dir=models_dir,
+                out_dir=out_dir,
+                pipeline_params=params,
+                log=log,
+            ),
             started_by=common.reviewer() or "?",
         )
         jobs[key] = job
@@ -186,29 +195,29 @@ def _retrain_section(models_dir: Path, work: Path) -> None:
     if replies == 0:
         st.caption("Nothing to learn from yet: mark reviews done first.")
     if job is not None:
-        _job_status(job)
+        _job_status(job, "Retraining")
 
 
-def _job_status(job: RetrainJob) -> None:
+def _job_status(job: BackgroundJob, what: str) -> None:
     if job.running:
-        _job_running(job)
+        _job_running(job, what)
         return
     took = (job.finished - job.started).total_seconds() if job.finished else 0
     if job.error:
-        with st.status("Retraining failed", state="error", expanded=True):
+        with st.status(f"{what} failed", state="error", expanded=True):
             st.text(job.error)
             st.text("\n".join(job.lines[-LOG_LINES:]))
     else:
-        with st.status(f"Retraining finished in {took:,.0f} s", state="complete", expanded=False):
+        with st.status(f"{what} finished in {took:,.0f} s", state="complete", expanded=False):
             st.text("\n".join(job.lines[-LOG_LINES:]))
 
 
 @st.fragment(run_every=2.0)
-def _job_running(job: RetrainJob) -> None:
+def _job_running(job: BackgroundJob, what: str) -> None:
     """The running job's progress, refreshed every two seconds; the whole page is drawn again when it ends."""
     if not job.running:
         st.rerun()
-    with st.status(f"Retraining (started by {job.started_by}) …", state="running", expanded=True):
+    with st.status(f"{what} (started by {common.safe(job.started_by)}) …", state="running", expanded=True):
         st.text("\n".join(job.lines[-LOG_LINES:]) or "starting")
         st.caption("This goes on in the app's process if you leave the page.")
 
@@ -251,7 +260,7 @@ def _candidate_section(models_dir: Path, work: Path, backups_dir: Path) -> None:
         "I have read the figures: make these the active models (the current ones are kept for going back)",
         key="admin_confirm",
     )
-    if st.button("Switch to the new models", disabled=not confirm, key="admin_activate"):
+    if st.button("Switch to the new models", disabled=not confirm or not common.is_admin(), key="admin_activate"):
         try:
             backup = learning.activate_models(
                 candidate, models_dir=models_dir, backups_dir=backups_dir, by=common.reviewer() or None
@@ -262,7 +271,8 @@ def _candidate_section(models_dir: Path, work: Path, backups_dir: Path) -> None:
             st.session_state[FLASH] = (
                 "ok",
                 f"The new models are active. The previous ones are kept ({backup.name}): go back to them below. "
-                "Conversations scored earlier keep their labels; new imports are scored with the new models.",
+                "Conversations scored earlier keep their labels until you score them again (below); new imports "
+                "are scored with the new models.",
             )
         st.session_state.pop("admin_confirm", None)
         st.rerun()
@@ -293,7 +303,7 @@ def _rollback_section(models_dir: Path, backups_dir: Path) -> None:
 
     chosen = st.selectbox("Kept models (newest first)", kept, format_func=describe, key="admin_backup")
     confirm = st.checkbox("Make these the active models again", key="admin_confirm_rollback")
-    if st.button("Go back", disabled=not confirm or chosen is None, key="admin_rollback"):
+    if st.button("Go back", disabled=not confirm or chosen is None or not common.is_admin(), key="admin_rollback"):
         try:
             learning.rollback_models(models_dir=models_dir, backups_dir=backups_dir, backup=chosen)
         except QAError as exc:
@@ -302,3 +312,56 @@ def _rollback_section(models_dir: Path, backups_dir: Path) -> None:
             st.session_state[FLASH] = ("ok", f"The models kept as {chosen.name} are active again.")
         st.session_state.pop("admin_confirm_rollback", None)
         st.rerun()
+
+
+# --------------------------------------------------------------------------- the store's scores after a switch
+
+
+def _rescore_section() -> None:
+    """How many stored conversations carry labels from other models (or another scorecard), and a job that
+    scores them again with the active ones; reviews are kept."""
+    st.subheader("Stored scores")
+    url = common.db_url()
+    card = common.scorecard_for(None)
+    scorer, why = common.load_scorer()
+    if scorer is None:
+        st.warning(common.safe(f"The active models cannot be loaded ({why}), so the store cannot be scored again."))
+        return
+    now = scored_with(scorer, card)
+    stale = results.count_stale(common._engine(url), now)
+    jobs = _jobs()
+    key = f"rescore:{url}"
+    job = jobs.get(key)
+    running = job is not None and job.running
+    if stale:
+        st.write(
+            f"**{stale:,}** stored conversations were scored with other models or another scorecard than the "
+            f"active ones ({common.safe(card.key if card else 'no scorecard')}). Score them again to fill the "
+            "queue with the active models' labels, flags and scores; reviews are kept as they are."
+        )
+    else:
+        st.write("Every stored conversation is scored with the active models and scorecard.")
+    if st.button(
+        "Score them again",
+        disabled=running or not stale or not common.is_admin(),
+        key="admin_rescore",
+    ):
+        engine = common._engine(url)
+
+        def work(log: Callable[[str], None]) -> store_scoring.ScoreStoreSummary:
+            summary = store_scoring.score_store(
+                engine,
+                scorer=scorer,
+                card=card,
+                rescore_stale=True,
+                progress=lambda n: log(f"{n:,} of {stale:,} conversations scored"),
+            )
+            log(f"done: {summary.conversations:,} conversations, {summary.replies:,} replies")
+            return summary
+
+        job = BackgroundJob(work=work, started_by=common.reviewer() or "?")
+        jobs[key] = job
+        job.start()
+        st.rerun()
+    if job is not None:
+        _job_status(job, "Scoring again")

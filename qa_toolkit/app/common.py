@@ -3,6 +3,9 @@ navigation between pages, and safe rendering of user text (always escaped: see q
 
 from __future__ import annotations
 
+import importlib.util
+import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,6 +99,24 @@ def scorecard_for(key: str | None) -> Scorecard | None:
     return next((c for c in cards.values() if c.name == "default"), next(iter(cards.values()), None))
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _scorer(models_dir: str, signature: tuple) -> Any:  # the signature changes when models are switched
+    from qa_toolkit.scoring import ReplyScorer
+
+    return ReplyScorer.load(Path(models_dir))
+
+
+def load_scorer() -> tuple[Any, str | None]:
+    """The active classifiers (cached until an admin switches models), or None and why."""
+    from qa_toolkit.learning import active_models_dir, model_signature
+
+    folder = active_models_dir()
+    try:
+        return _scorer(str(folder), model_signature(folder)), None
+    except (QAError, OSError, ValueError) as exc:
+        return None, str(exc)
+
+
 # --------------------------------------------------------------------------- safe text
 
 
@@ -141,19 +162,80 @@ def _value(key: str, default: Any = None) -> Any:
     return kept[key] if key in kept else st.session_state.get(key, default)
 
 
+def login_configured() -> bool:
+    """True when .streamlit/secrets.toml has an ``[auth]`` section: then reviewers sign in with the team's
+    identity provider (Streamlit's built-in login, docs/app.md) instead of typing a name."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no or unreadable secrets file: Streamlit raises its own error types
+        return False
+
+
+def signed_in_identity() -> str:
+    """The signed-in reviewer's e-mail address (else the provider's name or subject); "" when not signed in."""
+    user = st.user
+    if not user.get("is_logged_in"):
+        return ""
+    return str(user.get("email") or user.get("name") or user.get("sub") or "").strip()
+
+
+def require_sign_in() -> bool:
+    """With login switched on, a signed-out visitor sees only a sign-in button; False means stop the page."""
+    if not login_configured() or signed_in_identity():
+        return True
+    st.title("qa_toolkit")
+    st.write("Sign in with your team's account to review conversations.")
+    if not authlib_installed():
+        st.error(
+            "Login is switched on (.streamlit/secrets.toml has an [auth] section) but Authlib is not installed: "
+            "pip install 'qa-toolkit[login]' (docs/app.md)."
+        )
+        return False
+    providers = [k for k, v in st.secrets["auth"].items() if isinstance(v, Mapping)]
+    if providers:
+        for provider in providers:
+            st.button(f"Sign in with {provider}", key=f"login_{provider}", on_click=st.login, args=(provider,))
+    else:
+        st.button("Sign in", key="login", type="primary", on_click=st.login)
+    return False
+
+
+def authlib_installed() -> bool:
+    return importlib.util.find_spec("authlib") is not None
+
+
 def reviewer() -> str:
+    """Who is acting: the signed-in identity when login is on, else the name typed in the sidebar."""
+    if login_configured():
+        return signed_in_identity()
     return (_value(REVIEWER) or "").strip()
 
 
+def admins() -> frozenset[str]:
+    """Reviewers allowed to retrain, switch and rescore (the admin page): $QA_ADMINS, comma-separated names or
+    e-mail addresses, compared without case. Empty (the default) lets everyone."""
+    raw = os.environ.get("QA_ADMINS", "")
+    return frozenset(part.strip().casefold() for part in raw.split(",") if part.strip())
+
+
+def is_admin() -> bool:
+    allowed = admins()
+    return not allowed or reviewer().casefold() in allowed
+
+
 def sidebar() -> None:
-    """The reviewer's name and the shared queue filters."""
+    """The reviewer's identity and the shared queue filters."""
     url = db_url()
     with st.sidebar:
-        st.text_input(
-            "Your name (stored with every review)", placeholder="e.g. Alex", max_chars=128, **_keep(REVIEWER, "")
-        )
-        if not reviewer():
-            st.caption("Enter your name to review conversations.")
+        if login_configured():
+            st.write(f"Signed in as **{safe(reviewer())}**")
+            st.button("Sign out", key="logout", on_click=st.logout)
+        else:
+            st.text_input(
+                "Your name (stored with every review)", placeholder="e.g. Alex", max_chars=128, **_keep(REVIEWER, "")
+            )
+            if not reviewer():
+                st.caption("Enter your name to review conversations.")
         st.subheader("Filters")
         try:
             opts = filter_options(url)

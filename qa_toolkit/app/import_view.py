@@ -230,31 +230,13 @@ def run_import(
         )
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _scorer(models_dir: str, signature: tuple) -> Any:  # the signature changes when models are switched
-    from qa_toolkit.scoring import ReplyScorer
-
-    return ReplyScorer.load(Path(models_dir))
-
-
-def load_scorer() -> tuple[Any, str | None]:
-    """The active classifiers (cached until an admin switches models), or None and why."""
-    from qa_toolkit.learning import active_models_dir, model_signature
-
-    folder = active_models_dir()
-    try:
-        return _scorer(str(folder), model_signature(folder)), None
-    except (QAError, OSError, ValueError) as exc:
-        return None, str(exc)
-
-
 def run_scoring(outcome: ImportOutcome, *, use_models: bool, status: Any) -> None:
     """Score and flag every stored conversation without results (the imported ones among them)."""
     from qa_toolkit.store_scoring import score_store
 
     scorer = None
     if use_models:
-        scorer, why = load_scorer()
+        scorer, why = common.load_scorer()
         if scorer is None:
             st.warning(common.safe(f"The classifiers could not be loaded ({why}); flags use text evidence only."))
     card = common.scorecard_for(None)

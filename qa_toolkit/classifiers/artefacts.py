@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import warnings
@@ -73,7 +74,20 @@ def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier
             "retrain with `qa-toolkit train` if predictions look wrong",
             stacklevel=2,
         )
-    return ReplyClassifier(name, joblib.load(path))
+    clf = ReplyClassifier(name, joblib.load(path))
+    clf.version = artefact_version(name, card, path)
+    return clf
+
+
+def artefact_version(name: str, card: dict[str, Any], path: Path) -> str:
+    """What the store records as the model behind a label: the card's name, its date and the first 8 hex
+    digits of the model file's SHA-256 (``tone-v1@2026-11-21+1a2b3c4d``), so retrained models that keep their
+    name still tell apart (results scored with other models can be found and scored again)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return f"{card.get('name', name)}@{card.get('created', '?')}+{digest.hexdigest()[:8]}"
 
 
 def load_all(models_dir: Path = MODELS_DIR) -> dict[str, ReplyClassifier]:

@@ -191,13 +191,12 @@ def save_results(bind: Bind, *, results: Sequence[ConversationResults], now: dat
                         "created_at": scored_at,
                     }
                 )
-            versions = sorted(set(res.model_versions.values()))
             result_rows.append(
                 {
                     "conversation_id": cid,
                     "content_hash": res.content_hash,
                     "scored_at": scored_at,
-                    "model_version": ",".join(versions) or None,
+                    "model_version": models_key(res.model_versions),
                     "scorecard": res.score.scorecard if res.score is not None else None,
                     "severity": max((float(f.score) for f in res.flags), default=None),
                     "flag_count": len(res.flags),
@@ -211,21 +210,49 @@ def save_results(bind: Bind, *, results: Sequence[ConversationResults], now: dat
     return len(results)
 
 
-def unscored_conversations(bind: Bind, *, after_id: int = 0, limit: int = 500) -> list[int]:
+def models_key(model_versions: Mapping[str, str]) -> str | None:
+    """The models behind a conversation's results as one comparable value (automatic_result.model_version)."""
+    return ",".join(sorted(set(model_versions.values()))) or None
+
+
+@dataclass(frozen=True)
+class ScoredWith:
+    """What automatic results are scored with now: ``models_key`` of the classifiers and the scorecard key.
+    Results made with anything else are stale (see ``unscored_conversations`` and ``count_stale``)."""
+
+    models: str | None
+    scorecard: str | None
+
+    def stale(self) -> ColumnElement[bool]:
+        return RESULT.c.model_version.is_distinct_from(self.models) | RESULT.c.scorecard.is_distinct_from(
+            self.scorecard
+        )
+
+
+def unscored_conversations(
+    bind: Bind, *, after_id: int = 0, limit: int = 500, rescore_stale: ScoredWith | None = None
+) -> list[int]:
     """Ids (ascending, above ``after_id``) of stored conversations without automatic results, or whose
-    content changed since they were scored."""
+    content changed since they were scored; with ``rescore_stale`` also those scored with other models or
+    another scorecard than it names."""
+    todo = RESULT.c.conversation_id.is_(None) | (RESULT.c.content_hash != CONV.c.content_hash)
+    if rescore_stale is not None:
+        todo = todo | rescore_stale.stale()
     with _read(bind) as conn:
         rows = conn.execute(
             select(CONV.c.id)
             .select_from(CONV.outerjoin(RESULT, RESULT.c.conversation_id == CONV.c.id))
-            .where(
-                (CONV.c.id > after_id)
-                & (RESULT.c.conversation_id.is_(None) | (RESULT.c.content_hash != CONV.c.content_hash))
-            )
+            .where((CONV.c.id > after_id) & todo)
             .order_by(CONV.c.id)
             .limit(limit)
         )
         return [r[0] for r in rows]
+
+
+def count_stale(bind: Bind, scored_with: ScoredWith) -> int:
+    """How many conversations have automatic results made with other models or another scorecard."""
+    with _read(bind) as conn:
+        return int(conn.execute(select(func.count()).select_from(RESULT).where(scored_with.stale())).scalar_one())
 
 
 def load_conversations(bind: Bind, *, ids: Sequence[int]) -> list[tuple[int, str, ConversationIn]]:
