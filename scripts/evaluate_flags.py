@@ -56,17 +56,29 @@ REASONS: dict[str, tuple[str, ...]] = {
     "repeated_info_request": ("repeated_info_request",),
     "escalation_request": ("escalation_request",),
     "unresolved_end": ("customer_left_angry", "unresolved_handoff"),
+    "customer_asked_again": ("customer_asked_twice",),
 }
+TRAINING_REPLY_LABELS = (
+    ROOT.parent / "shared" / "labels" / "seed-train-1000.jsonl",
+    ROOT / "labels" / "train-extra.jsonl",
+    ROOT / "labels" / "second-labels.jsonl",
+)
 
 
-def flag_split(split: str, data_dir: Path, settings: FlagSettings, scorer) -> dict[str, ConversationResult]:  # type: ignore[no-untyped-def]
+def flag_split(  # type: ignore[no-untyped-def]
+    split: str, data_dir: Path, settings: FlagSettings, scorer, only: set[str] | None = None
+) -> dict[str, ConversationResult]:
+    """Flag a split (thresholds and templates from all of it); ``only``: flag just these conversation ids."""
     builder = CorpusBuilder(settings.rule_params)
     for conv in iter_conversations(split, data_dir):
         mark_auto_replies(conv.messages)
         builder.add(conv)
     corpus = builder.build()
     out: dict[str, ConversationResult] = {}
-    for batch in iter_enriched(iter_conversations(split, data_dir)):
+    convs = iter_conversations(split, data_dir)
+    if only is not None:
+        convs = (c for c in convs if c.id in only)
+    for batch in iter_enriched(convs):
         for result in flag_conversations(batch, corpus=corpus, settings=settings, scorer=scorer):
             out[result.conversation_id] = result
     return out
@@ -140,6 +152,8 @@ def evaluate(labels: list[dict], results: dict[str, dict[str, ConversationResult
         return {"judged": 0, "missing": missing}
     review = [str(i.get("review")).lower() == "yes" for i, _ in rows]
     top = [r.top_score for _, r in rows]
+    # several flags on one thread: 1 - prod(1 - score), the chance at least one is right if they were independent
+    combined = [1.0 - _prod(1.0 - f.score for f in r.flags) for _, r in rows]
     flagged = [s >= REVIEW for s in top]
     fr = [r.metrics.first_response_seconds for _, r in rows]
     baseline = [
@@ -149,7 +163,11 @@ def evaluate(labels: list[dict], results: dict[str, dict[str, ConversationResult
     out: dict = {"judged": len(rows), "missing": missing}
     out["by_split"] = dict(Counter(str(i["thread"]).split(":", 1)[0] for i, _ in rows))
     out["review_yes"] = sum(review)
-    out["flags_ge_0.5_vs_review"] = {**prf(flagged, review), "roc_auc_top_score": roc_auc(top, review)}
+    out["flags_ge_0.5_vs_review"] = {
+        **prf(flagged, review),
+        "roc_auc_top_score": roc_auc(top, review),
+        "roc_auc_combined": roc_auc(combined, review),
+    }
     out["baseline_vs_review"] = prf(baseline, review)
     per_rule = {}
     for rule in rules:
@@ -211,6 +229,13 @@ def evaluate(labels: list[dict], results: dict[str, dict[str, ConversationResult
     return out
 
 
+def _prod(values: Iterable[float]) -> float:
+    out = 1.0
+    for v in values:
+        out *= v
+    return out
+
+
 def print_evaluation(title: str, ev: dict) -> None:
     print(f"\n## hand judgements, {title}: {ev['judged']} threads matched ({len(ev['missing'])} not found)")
     if not ev["judged"]:
@@ -248,12 +273,23 @@ def print_evaluation(title: str, ev: dict) -> None:
         print("long flag vs hand count > 3: " + ", ".join(f"{k} {fmt(v)}" for k, v in long_vs.items()))
 
 
-def subsets_of(name: str, labels: list[dict]) -> dict[str, list[dict]]:
-    """All judged threads of a set, and its random sample (the natural distribution) when it has more."""
+def training_conversations(paths: Iterable[Path]) -> set[str]:
+    """Threads (``<split>:<conversation>``) holding a reply that is a classifier training label."""
+    return {
+        str(item["item"]).split("#", 1)[0] for path in paths for item in read_labels(path) if "item" in item
+    }
+
+
+def subsets_of(name: str, labels: list[dict], training: set[str] = frozenset()) -> dict[str, list[dict]]:
+    """All judged threads of a set, its random sample (the natural distribution) when it has more, and the
+    threads without classifier training replies when some have them (their labels are in-sample)."""
     out = {f"{name} set, all judged threads": labels}
     random_part = [item for item in labels if item.get("sampling") == "random"]
     if random_part and len(random_part) < len(labels):
         out[f"{name} set, random sample only (the natural distribution)"] = random_part
+    clean = [item for item in labels if item.get("thread") not in training]
+    if len(clean) < len(labels):
+        out[f"{name} set, threads without classifier training replies"] = clean
     return out
 
 
@@ -268,7 +304,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--labels", type=Path, default=ROOT / "labels" / "threads.jsonl", help="development set")
     ap.add_argument(
-        "--holdout", type=Path, default=ROOT / "labels" / "threads-holdout.jsonl", help="held-out set (final figures)"
+        "--holdout",
+        type=Path,
+        nargs="+",
+        default=[ROOT / "labels" / "threads-holdout.jsonl", ROOT / "labels" / "threads-holdout2.jsonl"],
+        help="held-out sets (final figures), each reported apart",
+    )
+    ap.add_argument(
+        "--judged-only",
+        action="store_true",
+        help="flag only the judged threads (thresholds still from the whole split): fast, no flag rates",
     )
     ap.add_argument("--dev-only", action="store_true", help="never read the held-out set (while developing)")
     ap.add_argument("--no-models", action="store_true", help="rules on text evidence only")
@@ -292,11 +337,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"reply models not loaded ({type(exc).__name__}: {exc}); flagging on text evidence only")
     rules = sorted(settings.rule_params)
     figures: dict = {"models": scorer is not None, "scorecard": getattr(settings.card, "key", None), "rates": {}}
+    sets = {"development": read_labels(args.labels)}
+    if not args.dev_only:
+        for path in args.holdout:
+            sets[f"held-out ({path.name})"] = read_labels(path)
+    judged = {str(item.get("thread")) for labels in sets.values() for item in labels}
     results: dict[str, dict[str, ConversationResult]] = {}
     for split in SPLITS:
         start = time.time()
-        results[split] = flag_split(split, Path(data_dir), settings, scorer)
+        only = {t.split(":", 1)[1] for t in judged if t.startswith(f"{split}:")} if args.judged_only else None
+        results[split] = flag_split(split, Path(data_dir), settings, scorer, only)
         n = len(results[split])
+        if args.judged_only:
+            print(f"\n## {split}: {n:,} judged conversations flagged ({time.time() - start:.0f} s); no flag rates")
+            continue
         figures["rates"][split] = {
             "conversations": n,
             "seconds": round(time.time() - start, 1),
@@ -307,15 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for rule, r in figures["rates"][split]["rules"].items():
             print(f"{rule:32} {r['any']:>10.1%} {r['ge_0.5']:>8.1%}")
 
-    sets = {"development": read_labels(args.labels)}
-    if not args.dev_only:
-        sets["held-out"] = read_labels(args.holdout)
+    training = training_conversations(TRAINING_REPLY_LABELS)
     figures["evaluation"] = {}
     for name, labels in sets.items():
         if not labels:
             print(f"\nno hand judgements for the {name} set: flag rates only")
             continue
-        for title, subset in subsets_of(name, labels).items():
+        for title, subset in subsets_of(name, labels, training).items():
             ev = evaluate(subset, results, rules)
             figures["evaluation"][title] = ev
             print_evaluation(title, ev)

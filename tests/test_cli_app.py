@@ -48,7 +48,7 @@ def test_import_score_fills_the_queue_and_a_second_run_has_nothing_to_do(convs_f
     first = run("import", str(convs_file), "--db", db, "--score", "--no-models")
     assert first.exit_code == 0, first.output
     assert "9 new" in first.output
-    assert "scored 9 conversations with scorecard default.v2: no models (--no-models)" in first.output
+    assert "scored 9 conversations with scorecard default.v3: no models (--no-models)" in first.output
     counts = _counts(db)
     assert counts.not_scored == 0 and f"review queue: {counts.waiting:,} waiting" in first.output
     engine = get_engine(db)
@@ -65,12 +65,12 @@ def test_import_score_with_the_models_labels_every_reply(convs_file: Path, tmp_p
     db = str(tmp_path / "qa.db")
     result = run("import", str(convs_file), "--db", db, "--score")
     assert result.exit_code == 0, result.output
-    assert "scored 9 conversations with scorecard default.v2: " in result.output
+    assert "scored 9 conversations with scorecard default.v3: " in result.output
     assert "agent replies labelled" in result.output
     engine = get_engine(db)
     view = results.load_conversation(engine, conversation_id=1)
     engine.dispose()
-    assert view is not None and view.automatic is not None and view.automatic.scorecard == "default.v2"
+    assert view is not None and view.automatic is not None and view.automatic.scorecard == "default.v3"
     assert set(view.labels["1-4"]) == {"tone", "personalisation", "apology", "resolution"}
     assert view.labels["1-4"]["tone"].model_version  # which classifier gave it
 
@@ -101,7 +101,7 @@ def test_score_store_scores_an_earlier_import_and_loads_no_model_when_done(
     # another scorecard: only --rescore-stale scores the 9 again, and a second run finds nothing
     stale = run("score-store", "--db", db, "--no-models", "--rescore-stale")
     assert stale.exit_code == 0, stale.output
-    assert "scored 9 conversations with scorecard default.v2" in stale.output
+    assert "scored 9 conversations with scorecard default.v3" in stale.output
     stale_again = run("score-store", "--db", db, "--no-models", "--rescore-stale")
     assert "nothing to score: every stored conversation has its automatic results, made with these" in (
         stale_again.output.replace("\n", " ")

@@ -31,9 +31,9 @@ ISSUE_RULES = [
     for name in (
         "long_back_and_forth slow_first_response long_customer_wait auto_reply_only templated_apology "
         "unfriendly_reply generic_reply unresolved_end repeated_info_request process_blame escalation_request "
-        "template_reuse"
+        "template_reuse customer_asked_again"
     ).split()
-]
+]  # the issue's rules, and customer_asked_again (the guide's "customer asking twice")
 OLDER_RULES = [f"{name}.v{v}" for name, newest in NEWER.items() for v in range(1, newest)]  # still registered
 
 
@@ -95,7 +95,7 @@ def test_every_shipped_scorecard_loads(path: Path) -> None:
 
 def test_default_scorecard_has_the_issue_categories() -> None:
     card = default_scorecard()
-    assert card.key == "default.v2"
+    assert card.key == "default.v3"
     assert list(card.categories) == ["tone", "personalisation", "apology", "resolution", "responsiveness", "efficiency"]
     assert not card.business_hours.always_open and card.business_hours.timezone != ""
     assert 0 < card.pass_mark < 100

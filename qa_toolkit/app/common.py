@@ -92,7 +92,7 @@ def _scorecards(folder: str) -> dict[str, Scorecard]:
 
 
 def scorecard_for(key: str | None) -> Scorecard | None:
-    """The scorecard with this key (``default.v2``), else the default one, else any; None if there is none."""
+    """The scorecard with this key (``default.v3``), else the default one, else any; None if there is none."""
     cards = _scorecards(str(scorecards_dir()))
     if key and key in cards:
         return cards[key]

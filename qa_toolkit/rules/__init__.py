@@ -6,7 +6,7 @@ BusinessHours, RuleContext, the registry) and ``params`` every rule's named thre
 
 from __future__ import annotations
 
-from qa_toolkit.rules import outcome, replies, reuse, timing, volume  # noqa: F401  (registers the rules)
+from qa_toolkit.rules import asking, outcome, replies, reuse, timing, volume  # noqa: F401  (registers the rules)
 from qa_toolkit.rules.base import (
     BusinessHours,
     Flag,

@@ -130,6 +130,21 @@ class EscalationRequestParams(RuleParams):
     repeat_bonus: float = Field(0.1, ge=0, le=1, description="added per further customer message that escalates")
 
 
+class CustomerAskedAgainParams(RuleParams):
+    pushback_score: float = Field(
+        0.6, ge=0, le=1, description="a customer turn after an answer says it missed the point or did not work"
+    )
+    restated_score: float = Field(
+        0.55, ge=0, le=1, description="a customer turn after an answer restates an earlier one (same content words)"
+    )
+    min_overlap: float = Field(
+        0.4, gt=0, le=1, description="content-word overlap with an earlier customer turn that counts as restating"
+    )
+    min_words: int = Field(4, ge=1, description="content words both turns need before their overlap counts")
+    repeat_bonus: float = Field(0.15, ge=0, le=1, description="added per further customer turn that asks again")
+    both_bonus: float = Field(0.1, ge=0, le=1, description="added when one turn both pushes back and restates")
+
+
 class TemplateReuseParams(RuleParams):
     min_similarity: float = Field(0.7, gt=0, le=1, description="word-shingle Jaccard of two replies of one template")
     min_uses: int = Field(5, ge=2, description="a template is a reply used at least this often in the input")
@@ -155,5 +170,6 @@ PARAMS: dict[str, type[RuleParams]] = {
     "process_blame.v1": ProcessBlameParams,
     "escalation_request.v1": EscalationRequestParams,
     "template_reuse.v1": TemplateReuseParams,
+    "customer_asked_again.v1": CustomerAskedAgainParams,
 }
 """Every rule's params model by rule name (the rules register with these)."""

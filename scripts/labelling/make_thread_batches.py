@@ -46,12 +46,26 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=41)
     ap.add_argument("--prefix", default="threads")
     ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="thread label files already judged")
+    ap.add_argument(
+        "--exclude-replies",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="reply label files (``item`` = <split>:<conversation>#<message>): leave out their conversations, so "
+        "that a held-out set never scores a thread with in-sample reply labels",
+    )
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
     rng = random.Random(args.seed)
     done = {json.loads(line)["thread"] for p in args.exclude for line in p.read_text().splitlines() if line.strip()}
+    done |= {
+        json.loads(line)["item"].split("#", 1)[0]
+        for p in args.exclude_replies
+        for line in p.read_text().splitlines()
+        if line.strip()
+    }
     chosen: list[tuple[str, ConversationIn, str]] = []
     for split in ("twcs-sample", "airlines-train"):
         convs = [
