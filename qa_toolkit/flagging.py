@@ -24,7 +24,6 @@ from qa_toolkit.schema import ConversationIn
 from qa_toolkit.templates import TemplateMiner
 
 TEMPLATE_RULE = "template_reuse.v1"
-BASELINE_RULE = "long_back_and_forth.v1"
 REVIEW_SCORE = 0.5  # a flag at or above this puts the thread in the review queue
 
 

@@ -41,7 +41,7 @@ CHANNELS = ("email", "chat", "twitter", "web", "phone")
 LANGUAGES = ("en", "en", "en", "nl", "de")
 RULES = (
     "slow_first_response.v1",
-    "long_back_and_forth.v1",
+    "long_back_and_forth.v2",
     "templated_apology.v1",
     "unresolved_end.v1",
     "unfriendly_reply.v1",

@@ -81,14 +81,14 @@ def test_corpus_pass_keeps_counts_per_group_not_conversations() -> None:
 
 
 def test_relative_threshold_is_per_team() -> None:
-    settings = no_card(**{"long_back_and_forth.v1": {"max_exchanges": 10, "group_by": ["team"]}})
+    settings = no_card(**{"long_back_and_forth.v2": {"max_exchanges": 10, "group_by": ["team"]}})
     results = {r.conversation_id: r for r in flag_corpus(convs(corpus_records()), settings=settings)}
-    billing = [f for f in results["long-billing"].flags if f.rule == "long_back_and_forth.v1"]
+    billing = [f for f in results["long-billing"].flags if f.rule == "long_back_and_forth.v2"]
     assert billing and billing[0].reason == "3 exchanges; team billing p90 is 1 (n=46)"
     # in sales two exchanges are usual (p90 is 2): three are over it too, but less far
-    sales = [f for f in results["long-sales"].flags if f.rule == "long_back_and_forth.v1"]
+    sales = [f for f in results["long-sales"].flags if f.rule == "long_back_and_forth.v2"]
     assert sales and sales[0].reason.startswith("3 exchanges; team sales p90 is 2")
-    assert not [f for f in results["b1"].flags if f.rule == "long_back_and_forth.v1"]
+    assert not [f for f in results["b1"].flags if f.rule == "long_back_and_forth.v2"]
 
 
 def test_results_carry_the_contract_shape_agent_team_and_template_uses() -> None:
@@ -148,7 +148,7 @@ def test_reply_labels_feed_the_rules() -> None:
 def test_scorecard_is_applied_per_conversation() -> None:
     pytest.importorskip("qa_toolkit.scorecard")
     settings = load_settings()
-    assert "long_back_and_forth.v1" in settings.rule_params and settings.card is not None
+    assert "long_back_and_forth.v2" in settings.rule_params and settings.card is not None
     results = flag_corpus(convs([thread("x", 1), thread("y", 6)]), settings=settings, scorer=FakeScorer())
     for result in results:
         score = result.to_record()["score"]

@@ -10,6 +10,7 @@ from qa_toolkit.rules import PARAMS, get_rule, registered_rules, validate_params
 
 EXPECTED = {
     "long_back_and_forth.v1",
+    "long_back_and_forth.v2",
     "slow_first_response.v1",
     "long_customer_wait.v1",
     "auto_reply_only.v1",

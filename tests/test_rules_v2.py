@@ -267,3 +267,29 @@ def test_read_customer(text: str, expected: set[str]) -> None:
     found = {k for k in ("question", "unhappy", "request", "praise", "ack") if getattr(reading, k)}
     found |= {"confirms"} if reading.confirms else set()
     assert found == expected
+
+
+# ---------------------------------------------------------------------------------- long_back_and_forth.v2
+
+
+def _tree(customers: list[str]) -> object:
+    """A public reply tree: each customer in turn writes and gets one answer."""
+    msgs = []
+    for i, who in enumerate(customers):
+        msgs += [m("customer", f"question {i}", 2 * i, author=who), m("agent", f"answer {i}", 2 * i + 1)]
+    return conv(*msgs)
+
+
+def test_long_v2_counts_each_customers_own_exchanges_in_a_reply_tree() -> None:
+    crowd = _tree(["ann", "bob", "cy", "dee", "eve", "fay"])  # six customers, one exchange each
+    assert run("long_back_and_forth.v1", crowd) is not None  # v1: six exchanges
+    assert run("long_back_and_forth.v2", crowd) is None
+    one_long = _tree(["ann", "bob", "ann", "ann", "ann", "ann"])  # ann had five rounds
+    flag = run("long_back_and_forth.v2", one_long)
+    assert flag is not None and flag.reason.startswith("5 exchanges with one customer (2 customers in the thread)")
+    alone = _tree(["ann"] * 5)  # one customer: the thread's count, as v1
+    v1, v2 = run("long_back_and_forth.v1", alone), run("long_back_and_forth.v2", alone)
+    assert v1 is not None and v2 is not None and v2.score == v1.score and v2.reason == v1.reason
+    unknown = _tree([""] * 5)  # no author ids: the thread's count
+    assert run("long_back_and_forth.v2", unknown) is not None
+    assert run("long_back_and_forth.v2", crowd, per_customer=False) is not None  # the switch is a parameter

@@ -32,6 +32,14 @@ class LongBackAndForthParams(RuleParams):
     span: float = Field(3.0, gt=0, description="exchanges over the threshold where the score reaches about 0.8")
 
 
+class LongBackAndForthV2Params(LongBackAndForthParams):
+    per_customer: bool = Field(
+        True,
+        description="several customers in one thread (a public reply tree): count each customer's own exchanges "
+        "and take the largest",
+    )
+
+
 class SlowFirstResponseParams(RuleParams):
     max_seconds: float = Field(4 * HOUR, gt=0, description="first response limit (working time)")
     working_time: bool = Field(True, description="count business hours only (the scorecard's [business_hours])")
@@ -157,6 +165,7 @@ class TemplateReuseParams(RuleParams):
 
 PARAMS: dict[str, type[RuleParams]] = {
     "long_back_and_forth.v1": LongBackAndForthParams,
+    "long_back_and_forth.v2": LongBackAndForthV2Params,
     "slow_first_response.v1": SlowFirstResponseParams,
     "long_customer_wait.v1": LongCustomerWaitParams,
     "auto_reply_only.v1": AutoReplyOnlyParams,

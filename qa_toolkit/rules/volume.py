@@ -1,13 +1,20 @@
-"""long_back_and_forth: more exchanges than the scorecard allows, or than the team's or channel's usual count."""
+"""long_back_and_forth: more exchanges than the scorecard allows, or than the team's or channel's usual count.
+
+v2 counts per customer when several customers write in one thread (a public Twitter reply tree where ten
+customers each get one answer is not "ten rounds" for anyone): the largest count any one customer had.
+"""
 
 from __future__ import annotations
 
+from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.rules.base import Flag, RuleContext, graded, register_rule
 from qa_toolkit.rules.corpus import group_value
-from qa_toolkit.rules.params import LongBackAndForthParams
+from qa_toolkit.rules.params import LongBackAndForthParams, LongBackAndForthV2Params
 from qa_toolkit.rules.thread import answered_turns
+from qa_toolkit.types import Role
 
 NAME = "long_back_and_forth.v1"
+NAME_V2 = "long_back_and_forth.v2"
 
 
 def _fmt(value: float) -> str:
@@ -21,7 +28,38 @@ def _fmt(value: float) -> str:
     "(a percentile over a rolling window of the input).",
 )
 def long_back_and_forth(ctx: RuleContext, p: LongBackAndForthParams) -> Flag | None:
-    n = ctx.metrics.exchanges
+    return _long(ctx, p, NAME, ctx.metrics.exchanges, "exchanges")
+
+
+@register_rule(
+    NAME_V2,
+    params=LongBackAndForthV2Params,
+    description="As v1, but with several customers in one thread each customer's own exchanges count "
+    "(the largest), not the whole reply tree's.",
+)
+def long_back_and_forth_v2(ctx: RuleContext, p: LongBackAndForthV2Params) -> Flag | None:
+    per = customer_exchanges(ctx) if p.per_customer else {}
+    if len(per) < 2:
+        return _long(ctx, p, NAME_V2, ctx.metrics.exchanges, "exchanges")
+    n = max(per.values())
+    return _long(ctx, p, NAME_V2, n, f"exchanges with one customer ({len(per)} customers in the thread)")
+
+
+def customer_exchanges(ctx: RuleContext) -> dict[str, int]:
+    """Exchanges per customer (by author id) when customers are told apart: each customer's messages with every
+    agent message, counted as the labelling guide counts a thread. Empty when no customer has an author id;
+    customers without one are left out."""
+    authors = {m.author for m in ctx.conv.messages if m.role is Role.customer and m.author}
+    if len(authors) < 2:
+        return {}
+    out = {}
+    for author in sorted(authors):
+        mine = [m for m in ctx.conv.messages if m.role is not Role.customer or m.author == author]
+        out[author] = compute_metrics(mine).exchanges
+    return out
+
+
+def _long(ctx: RuleContext, p: LongBackAndForthParams, name: str, n: int, what: str) -> Flag | None:
     if n <= 0:
         return None
     candidates: list[tuple[float, str]] = []
@@ -46,4 +84,4 @@ def long_back_and_forth(ctx: RuleContext, p: LongBackAndForthParams) -> Flag | N
         return None
     threshold, why = min(candidates)
     evidence = [answer[0].id for _, answer in answered_turns(ctx)][:12]
-    return Flag(rule=NAME, score=graded(n, threshold, p.span), reason=f"{n} exchanges; {why}", evidence=evidence)
+    return Flag(rule=name, score=graded(n, threshold, p.span), reason=f"{n} {what}; {why}", evidence=evidence)
