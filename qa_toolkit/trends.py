@@ -2,7 +2,7 @@
 
 Scores per period and group carry the number of conversations behind each point and a 95% interval of
 the mean from Student's t distribution (exact from n, the sum and the sum of squares); flag rates carry a
-Wilson 95% interval. No database and no Streamlit here (see db.results for the queries, app/ for pages).
+Wilson 95% interval. No database and no Streamlit here (see db.trend_queries for the queries, app/ for pages).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def score_frame(rows: Sequence[Mapping[str, Any]], *, names: Mapping[str, str] |
     """Mean score per period, group and kind (automatic or reviewed, never mixed) with ``n`` (the
     conversations behind the point), the sample standard deviation and the t interval (``low``, ``high``).
 
-    ``rows`` hold period, group, kind, n, total and total_sq (see db.results.trend_scores)."""
+    ``rows`` hold period, group, kind, n, total and total_sq (see db.trend_queries.trend_scores)."""
     names = _names(names)
     records = []
     for r in rows:
@@ -99,7 +99,7 @@ TRAFFIC_COLUMNS = ["period", "group", "label", "conversations", "replies", "repl
 
 
 def traffic_frame(rows: Sequence[Mapping[str, Any]], *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Conversations and agent replies per period and group (db.results.trend_traffic rows)."""
+    """Conversations and agent replies per period and group (db.trend_queries.trend_traffic rows)."""
     names = _names(names)
     frame = pd.DataFrame.from_records(
         [
@@ -149,9 +149,9 @@ HEATMAP_COLUMNS = [
 
 
 def heatmap_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """All 7 x 24 weekday and hour cells (UTC), empty ones as zero: conversations arriving, agent replies
-    sent, conversations per reply (high = more arrive than are answered then: a staffing gap) and the mean
-    first response of the conversations that arrived then."""
+    """All 7 x 24 weekday and hour cells (of the time zone the store counted them in), empty ones as zero:
+    conversations arriving, agent replies sent, conversations per reply (high = more arrive than are
+    answered then: a staffing gap) and the mean first response of the conversations that arrived then."""
     cells = {(int(r["weekday"]), int(r["hour"])): r for r in rows}
     records = []
     for wd in range(7):
@@ -279,7 +279,7 @@ TEMPLATE_COLUMNS = ["template", "uses", "conversations", "agents"]
 
 
 def templates_frame(rows: Sequence[Mapping[str, Any]], *, top: int | None = None) -> pd.DataFrame:
-    """The most used canned replies (db.results.template_uses rows), most used first."""
+    """The most used canned replies (db.trend_queries.template_uses rows), most used first."""
     frame = pd.DataFrame.from_records(
         [{k: r[k] for k in TEMPLATE_COLUMNS} for r in rows], columns=TEMPLATE_COLUMNS
     ).sort_values(["uses", "conversations", "template"], ascending=[False, False, True], ignore_index=True)

@@ -1,13 +1,15 @@
-"""Benchmark (not a test): the review queue and the conversation view on a large SQLite store.
+"""Benchmark (not a test): the review queue, the conversation view and the trends on a large SQLite store.
 
 Builds (once; reused by later runs) a store of 50,000 synthetic conversations with 500,000 messages, written
 by this script, with automatic results (four labels per agent reply, flags, a scorecard result) and some
 finished and draft reviews; then times, over repeated runs, the functions the pages call
-(db.results.queue_counts / list_queue / filter_options / load_conversation, and the queue's table) and,
-with --apptest, the whole pages rendered by Streamlit's AppTest.
+(db.results.queue_counts / list_queue / filter_options / load_conversation, and the queue's table; the
+trend queries of db.trend_queries in UTC and in Europe/Amsterdam) and, unless --no-apptest, the whole pages
+rendered by Streamlit's AppTest.
 
     python scripts/bench_app.py                        # var/bench/app-50000.db, 7 repeats
     python scripts/bench_app.py --conversations 5000 --repeat 3 --no-apptest
+    python scripts/bench_app.py --trends-only          # the trend queries and the trends page only
     python scripts/bench_app.py --rebuild              # write the store again
 """
 
@@ -29,6 +31,7 @@ import orjson
 from sqlalchemy import func, select
 
 from qa_toolkit.db import results
+from qa_toolkit.db import trend_queries as tq
 from qa_toolkit.db.engine import get_engine
 from qa_toolkit.pipeline import import_files
 from qa_toolkit.rules.base import Flag, LabelResult, ReplyResult
@@ -300,6 +303,62 @@ def bench_functions(db: Path, repeat: int, seed: int = 3) -> None:
     engine.dispose()
 
 
+TREND_ZONES = ("UTC", "Europe/Amsterdam")
+
+
+def bench_trends(db: Path, repeat: int) -> None:
+    """The trend queries the trends page runs, in UTC (plain SQL) and in a zone (SQLite's qa_local)."""
+    engine = get_engine(f"sqlite:///{db}")
+    print("trend queries (db.trend_queries; the page caches each for 300 s):")
+    for tz in TREND_ZONES:
+        queries: dict[str, Callable[[], Any]] = {
+            "trend_scores, week": lambda tz=tz: tq.trend_scores(engine, period="week", tz=tz),
+            "trend_traffic, day": lambda tz=tz: tq.trend_traffic(engine, period="day", tz=tz),
+            "trend_traffic, week by agent": lambda tz=tz: tq.trend_traffic(engine, period="week", by="agent", tz=tz),
+            "arrivals_by_hour": lambda tz=tz: tq.arrivals_by_hour(engine, tz=tz),
+            "trend_flags, week": lambda tz=tz: tq.trend_flags(engine, period="week", tz=tz),
+            "first_response_values, week": lambda tz=tz: tq.first_response_values(engine, period="week", tz=tz),
+            "drill-down: Monday 09:00 arrivals": lambda tz=tz: tq.trend_conversations(
+                engine, drill=tq.TrendDrill(weekday=0, hour=9, tz=tz)
+            ),
+        }
+        for name, fn in queries.items():
+            report(f"{name} ({tz})", timed(fn, repeat))
+    engine.dispose()
+
+
+def bench_trends_page(db: Path, repeat: int) -> None:
+    """The trends page as Streamlit runs it, each run with its query caches cleared (a first view)."""
+    os.environ["QA_TOOLKIT_DB"] = f"sqlite:///{db}"
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    print("AppTest: trends page, caches of the trend queries cleared before each run:")
+    at = AppTest.from_file(str(ROOT / "app_streamlit.py"), default_timeout=300)
+    at.session_state["reviewer"] = "bench"
+    at.run()
+    at.switch_page("qa_toolkit/app/pages/trends.py").run()
+    assert not at.exception, at.exception
+    from streamlit.logger import set_log_level
+
+    set_log_level("error")
+
+    def widget(key: str) -> Any:
+        return next(w for w in (*at.selectbox, *at.radio) if w.key == key)
+
+    for tz in TREND_ZONES:
+        for section in ("Quality", "Traffic", "Arrivals"):
+
+            def page(section: str = section, tz: str = tz) -> None:
+                st.cache_data.clear()
+                widget("tr_tz").set_value(tz)
+                widget("tr_section").set_value(section)
+                at.run()
+                assert not at.exception, at.exception
+
+            report(f"trends page, {section} ({tz})", timed(page, repeat))
+
+
 def bench_apptest(db: Path, repeat: int) -> None:
     """The whole pages as Streamlit runs them (the script, every widget, the queries), headless."""
     os.environ["QA_TOOLKIT_DB"] = f"sqlite:///{db}"
@@ -355,6 +414,7 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true", help="write the store again even when it exists")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--no-apptest", action="store_true", help="time the functions only")
+    ap.add_argument("--trends-only", action="store_true", help="time the trend queries and the trends page only")
     args = ap.parse_args()
     from streamlit.logger import set_log_level
 
@@ -375,9 +435,13 @@ def main() -> None:
     engine.dispose()
     print(f"{n_conv:,} conversations, {n_msg:,} messages, {n_reply:,} reply labels, {n_flag:,} flags; cpu count "
           f"{os.cpu_count()}; {args.repeat} timed runs after one warm-up")  # fmt: skip
-    bench_functions(db, args.repeat)
+    if not args.trends_only:
+        bench_functions(db, args.repeat)
+    bench_trends(db, args.repeat)
     if not args.no_apptest:
-        bench_apptest(db, args.repeat)
+        if not args.trends_only:
+            bench_apptest(db, args.repeat)
+        bench_trends_page(db, args.repeat)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The trends page (AppTest): every section renders on a small store with a chart, a table and a CSV
 download; the sidebar filters and the grouping change it; the drill-down lists the conversations behind a
-point, a cell or a bar and opens one in the conversation view."""
+point, a cell or a bar and opens one in the conversation view; the time zone (the browser's, else the
+default scorecard's) moves hours, days and the drill-down with it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from sqlalchemy import insert
-from store_builder import app_store
+from store_builder import SCORECARD_TOML, app_store
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -44,8 +45,10 @@ def _fresh_caches() -> None:
     st.cache_data.clear()
 
 
-def open_trends(**state: Any) -> AppTest:
+def open_trends(*, context: dict[str, Any] | None = None, **state: Any) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    if context is not None:
+        at.context = context
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -232,3 +235,57 @@ def test_nothing_to_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert any("No flags" in i.value for i in at.info)
     show(at, tr_section="Traffic")
     assert {m.label: m.value for m in at.metric}["Conversations"] == "3"
+
+
+def test_time_zone_follows_the_browser_and_moves_hours_days_and_drill_downs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict[str, bytes]
+) -> None:
+    _, ids = app_store(tmp_path, monkeypatch)
+    at = open_trends(context={"timezone": "Europe/Berlin"})
+    zone = next(s for s in at.selectbox if s.key == "tr_tz")
+    assert zone.value == "Europe/Berlin" and len(zone.options) > 300 and zone.options == sorted(zone.options)
+    assert any("Times are in Europe/Berlin" in c.value for c in at.caption)
+    # created 09:00 UTC, replies 11:00 UTC, 3-14 March 2025: 10:00 and 12:00 in Berlin (CET)
+    show(at, tr_section="Arrivals")
+    assert at.subheader[0].value == "When conversations arrive (weekday x hour, Europe/Berlin)"
+    heat = pd.read_csv(io.BytesIO(downloads["trends-arrivals-weekday-hour.csv"]))
+    assert set(heat[heat["conversations"] > 0]["hour"]) == {10} and set(heat[heat["replies"] > 0]["hour"]) == {12}
+    show(at, tr_arrivals_weekday=0, tr_arrivals_hour=10)
+    assert drilled(at, "arrivals") == [ids["c-8"], ids["c-1"]]
+
+    # New York moves to summer time on Sunday 9 March (07:00 UTC): 04:00 before, 05:00 from then on
+    show(at, tr_tz="America/New_York")
+    heat = pd.read_csv(io.BytesIO(downloads["trends-arrivals-weekday-hour.csv"]))
+    hours = heat[heat["conversations"] > 0].groupby("hour")["conversations"].sum().to_dict()
+    assert hours == {4: 6, 5: 6}
+    show(at, tr_arrivals_weekday=0, tr_arrivals_hour=4)
+    assert drilled(at, "arrivals") == [ids["c-1"]]
+    table = next(d for d in at.dataframe if d.key == "tr_arrivals_drill_table").value
+    assert str(table["created"].dt.tz) == "America/New_York" and table["created"].iloc[0].hour == 4
+    exported = downloads["trends-arrivals-conversations.csv"].decode()
+    assert "2025-03-03 04:00:00-05:00" in exported
+
+    # Kiritimati (UTC+14): the 11:00 UTC replies are sent the next local day
+    show(at, tr_tz="Pacific/Kiritimati", tr_section="Traffic", tr_period="day")
+    table = frame_with(at, "replies_per_conversation")
+    first, last = table.iloc[0], table.iloc[-1]
+    assert (first["period"], first["conversations"], first["replies"]) == ("2025-03-03", 1, 0)
+    assert (last["period"], last["conversations"], last["replies"]) == ("2025-03-15", 0, 1)
+    show(at, tr_traffic_metric="replies", tr_traffic_pick_period="2025-03-04")
+    assert drilled(at, "traffic") == [ids["c-1"]]  # its reply, 01:00 on the 4th in Kiritimati
+
+
+def test_time_zone_defaults_to_the_scorecard_then_utc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_store(tmp_path, monkeypatch)
+    at = open_trends()
+    assert next(s for s in at.selectbox if s.key == "tr_tz").value == "UTC"
+    assert any("Times are in UTC" in c.value for c in at.caption)
+    (tmp_path / "scorecards" / "default.toml").write_text(
+        SCORECARD_TOML + '\n[business_hours]\ntimezone = "America/New_York"\n'
+    )
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = open_trends(context={"timezone": None})
+    assert next(s for s in at.selectbox if s.key == "tr_tz").value == "America/New_York"
+    assert at.title[0].value == "Trends" and at.dataframe[0].value["period"].tolist() == ["2025-03-03", "2025-03-10"]

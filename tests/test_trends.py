@@ -20,8 +20,11 @@ from store_builder import build_store, seed_results
 
 from qa_toolkit import trends
 from qa_toolkit.db import results as res
+from qa_toolkit.db import trend_queries as tq
 from qa_toolkit.db.engine import get_engine
-from qa_toolkit.db.results import CONV, FLAG, RESULT, QueueFilters, TrendDrill
+from qa_toolkit.db.results import CONV, FLAG, RESULT, QueueFilters
+from qa_toolkit.db.trend_queries import TrendDrill
+from qa_toolkit.errors import QAError
 
 # --------------------------------------------------------------------------- pure builders
 
@@ -223,7 +226,7 @@ def automatic_scores(engine: Engine) -> pd.DataFrame:
 @pytest.mark.parametrize("by", ["all", "agent", "team", "channel"])
 def test_trend_scores_match_the_conversations(store: tuple[Engine, dict[str, int]], by: str) -> None:
     engine, _ = store
-    rows = res.trend_scores(engine, period="week", by=by)
+    rows = tq.trend_scores(engine, period="week", by=by)
     frame = trends.score_frame(rows)
     auto = frame[frame["kind"] == "automatic"]
     truth = automatic_scores(engine)
@@ -243,35 +246,35 @@ def test_trend_scores_match_the_conversations(store: tuple[Engine, dict[str, int
 
 def test_trend_scores_by_month_and_filters(store: tuple[Engine, dict[str, int]]) -> None:
     engine, _ = store
-    rows = res.trend_scores(engine, period="month", by="team")
+    rows = tq.trend_scores(engine, period="month", by="team")
     auto = {(r["period"], r["group"]): r["n"] for r in rows if r["kind"] == "automatic"}
     assert auto == {("2025-03-01", "Billing"): 4, ("2025-03-01", "Orders"): 8}
     f = QueueFilters(channels=("email",), date_from=date(2025, 3, 4), date_to=date(2025, 3, 10))
-    rows = res.trend_scores(engine, period="day", by="channel", filters=f)
+    rows = tq.trend_scores(engine, period="day", by="channel", filters=f)
     assert sorted(r["period"] for r in rows if r["kind"] == "automatic") == ["2025-03-06", "2025-03-09"]
-    with pytest.raises(res.QAError, match="valid: day, week, month"):
-        res.trend_scores(engine, period="year")
-    with pytest.raises(res.QAError, match="valid: all, agent, team, channel"):
-        res.trend_scores(engine, by="language")
+    with pytest.raises(QAError, match="valid: day, week, month"):
+        tq.trend_scores(engine, period="year")
+    with pytest.raises(QAError, match="valid: all, agent, team, channel"):
+        tq.trend_scores(engine, by="language")
 
 
 def test_trend_traffic_counts_conversations_and_human_replies(store: tuple[Engine, dict[str, int]]) -> None:
     engine, _ = store
-    rows = res.trend_traffic(engine, period="week", by="agent")
+    rows = tq.trend_traffic(engine, period="week", by="agent")
     got = {(r["period"], r["group"]): (r["conversations"], r["replies"]) for r in rows}
     # week 1: c-1..c-7 -> ag_1: 1,4,7; ag_2: 2,5; ag_3: 3,6 ; one human reply each (no auto-reply, no note)
     assert got[("2025-03-03", "ag_1")] == (3, 3) and got[("2025-03-03", "ag_2")] == (2, 2)
     assert got[("2025-03-10", "ag_3")] == (2, 2)
     assert sum(c for c, _ in got.values()) == 12 and sum(r for _, r in got.values()) == 12
-    days = res.trend_traffic(engine, period="day", by="all")
+    days = tq.trend_traffic(engine, period="day", by="all")
     assert len(days) == 12 and all((r["conversations"], r["replies"]) == (1, 1) for r in days)
-    only = res.trend_traffic(engine, period="week", by="agent", filters=QueueFilters(agents=("ag_2",)))
+    only = tq.trend_traffic(engine, period="week", by="agent", filters=QueueFilters(agents=("ag_2",)))
     assert {r["group"] for r in only} == {"ag_2"}
 
 
 def test_arrivals_by_weekday_and_hour(store: tuple[Engine, dict[str, int]]) -> None:
     engine, _ = store
-    frame = trends.heatmap_frame(res.arrivals_by_hour(engine))
+    frame = trends.heatmap_frame(tq.arrivals_by_hour(engine))
     arrivals = frame[frame["conversations"] > 0]
     # created at 09:00 on every day of the week; c-1 and c-8 on Mondays, c-6 and c-12 on Saturdays
     assert set(arrivals["hour"]) == {9} and len(arrivals) == 7
@@ -286,7 +289,7 @@ def test_arrivals_by_weekday_and_hour(store: tuple[Engine, dict[str, int]]) -> N
 
 def test_trend_flags(store: tuple[Engine, dict[str, int]]) -> None:
     engine, _ = store
-    frame = trends.flag_rate_frame(res.trend_flags(engine, period="week"))
+    frame = trends.flag_rate_frame(tq.trend_flags(engine, period="week"))
     slow = frame[frame["rule"] == "slow_first_response.v1"].set_index("period")
     assert slow.loc[pd.Timestamp("2025-03-03"), "flagged"] == 5 and slow.loc[pd.Timestamp("2025-03-03"), "scored"] == 7
     assert slow.loc[pd.Timestamp("2025-03-10"), "flagged"] == 3 and slow.loc[pd.Timestamp("2025-03-10"), "scored"] == 5
@@ -296,15 +299,15 @@ def test_trend_flags(store: tuple[Engine, dict[str, int]]) -> None:
 
 def test_first_responses_exchanges_and_templates(store: tuple[Engine, dict[str, int]]) -> None:
     engine, _ = store
-    values = res.first_response_values(engine, period="week", by="team")
+    values = tq.first_response_values(engine, period="week", by="team")
     assert len(values) == 12 and {v for _, _, v in values} == {7200.0}
     frame = trends.response_frame(values)
     assert frame["median_minutes"].unique().tolist() == [120.0] and frame["n"].sum() == 12
-    counts = res.exchanges_counts(engine, by="channel")
+    counts = tq.exchanges_counts(engine, by="channel")
     assert {(r["group"], r["exchanges"]): r["conversations"] for r in counts} == {
         ("chat", 1): 4, ("email", 1): 4, ("social", 1): 4,
     }  # fmt: skip
-    uses = res.template_uses(engine)
+    uses = tq.template_uses(engine)
     assert [(u["template"], u["uses"], u["conversations"], u["agents"]) for u in uses] == [
         ("sorry for any inconvenience", 2, 2, 2),
         ("happy to help", 2, 1, 1),
@@ -312,7 +315,7 @@ def test_first_responses_exchanges_and_templates(store: tuple[Engine, dict[str, 
     ids = {u["template"]: u["ids"] for u in uses}
     _, store_ids = store
     assert ids["sorry for any inconvenience"] == [store_ids["c-2"], store_ids["c-1"]]  # newest first
-    assert res.template_uses(engine, filters=QueueFilters(teams=("Billing",)))[0]["template"] == "happy to help"
+    assert tq.template_uses(engine, filters=QueueFilters(teams=("Billing",)))[0]["template"] == "happy to help"
 
 
 def ext_ids(rows: list[dict], ids: dict[str, int]) -> list[str]:
@@ -325,7 +328,7 @@ def test_drill_down_lists_the_conversations_behind_a_point(store: tuple[Engine, 
     week1 = date(2025, 3, 3)
 
     def drill(**kw: object) -> list[str]:
-        rows, total = res.trend_conversations(engine, drill=TrendDrill(**kw))
+        rows, total = tq.trend_conversations(engine, drill=TrendDrill(**kw))
         assert total == len(rows)
         return ext_ids(rows, ids)
 
@@ -342,8 +345,8 @@ def test_drill_down_lists_the_conversations_behind_a_point(store: tuple[Engine, 
     assert drill(exchanges=1, by="team", group="Billing") == ["c-10", "c-7", "c-4", "c-1"]
     assert drill(exchanges=2, exchanges_or_more=True) == []
     assert drill(ids=(ids["c-3"], ids["c-9"])) == ["c-9", "c-3"]
-    assert drill(by="team", group=res.NO_GROUP) == []
-    rows, total = res.trend_conversations(
+    assert drill(by="team", group=tq.NO_GROUP) == []
+    rows, total = tq.trend_conversations(
         engine, drill=TrendDrill(by="team", group="Orders"), filters=QueueFilters(languages=("nl",)), limit=1
     )
     assert total == 2 and ext_ids(rows, ids) == ["c-12"]  # nl: c-4 (Billing), c-8 and c-12 (Orders); newest
@@ -351,13 +354,13 @@ def test_drill_down_lists_the_conversations_behind_a_point(store: tuple[Engine, 
     assert (row["agent"], row["channel"], row["exchanges"], row["first_response_seconds"]) == (
         "Lee Park", "social", 1, 7200.0,
     )  # fmt: skip
-    reviewed, _ = res.trend_conversations(engine, drill=TrendDrill(scored="reviewed"))
+    reviewed, _ = tq.trend_conversations(engine, drill=TrendDrill(scored="reviewed"))
     assert reviewed[0]["reviewed_score"] == 70.0
 
 
 def test_period_bounds() -> None:
-    start, end = res.period_bounds("month", date(2025, 12, 1))
+    start, end = tq.period_bounds("month", date(2025, 12, 1))
     assert (start.date(), end.date()) == (date(2025, 12, 1), date(2026, 1, 1))
-    assert res.period_bounds("week", date(2025, 3, 3))[1].date() == date(2025, 3, 10)
-    with pytest.raises(res.QAError):
-        res.period_bounds("year", date(2025, 1, 1))
+    assert tq.period_bounds("week", date(2025, 3, 3))[1].date() == date(2025, 3, 10)
+    with pytest.raises(QAError):
+        tq.period_bounds("year", date(2025, 1, 1))

@@ -2,14 +2,17 @@
 hour, flag rates, first response times, back-and-forth exchanges and the most used canned replies.
 
 Every chart drills down to its conversations (click a point, bar or cell, or pick one below the chart) with a
-way to open each in the conversation view; every table has a CSV download. The store aggregates (db.results),
-qa_toolkit.trends shapes the frames; both are cached here, bounded in size and time."""
+way to open each in the conversation view; every table has a CSV download. Periods, weekdays and hours are
+those of the time zone picked on the page (the browser's by default). The store aggregates
+(db.trend_queries), qa_toolkit.trends shapes the frames; both are cached here, bounded in size and time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
+from zoneinfo import available_timezones
 
 import altair as alt
 import pandas as pd
@@ -17,8 +20,11 @@ import streamlit as st
 
 from qa_toolkit import trends
 from qa_toolkit.app import common
-from qa_toolkit.db import results
-from qa_toolkit.db.results import KIND_AUTOMATIC, KIND_REVIEWED, QueueFilters, TrendDrill
+from qa_toolkit.db import trend_queries as tq
+from qa_toolkit.db.models import KIND_AUTOMATIC, KIND_REVIEWED
+from qa_toolkit.db.results import QueueFilters
+from qa_toolkit.db.trend_queries import DEFAULT_TZ, TrendDrill
+from qa_toolkit.errors import QAError
 from qa_toolkit.review import format_seconds
 
 SECTIONS = ("Quality", "Traffic", "Arrivals", "Flags", "Response times", "Back-and-forth", "Templates")
@@ -32,44 +38,62 @@ CACHE = {"ttl": 300, "max_entries": 64, "show_spinner": False}
 
 
 @st.cache_data(**CACHE)
-def _scores(url: str, f: QueueFilters, period: str, by: str) -> list[dict[str, Any]]:
-    return results.trend_scores(common._engine(url), filters=f, period=period, by=by)
+def _scores(url: str, f: QueueFilters, period: str, by: str, tz: str) -> list[dict[str, Any]]:
+    return tq.trend_scores(common._engine(url), filters=f, period=period, by=by, tz=tz)
 
 
 @st.cache_data(**CACHE)
-def _traffic(url: str, f: QueueFilters, period: str, by: str) -> list[dict[str, Any]]:
-    return results.trend_traffic(common._engine(url), filters=f, period=period, by=by)
+def _traffic(url: str, f: QueueFilters, period: str, by: str, tz: str) -> list[dict[str, Any]]:
+    return tq.trend_traffic(common._engine(url), filters=f, period=period, by=by, tz=tz)
 
 
 @st.cache_data(**CACHE)
-def _arrivals(url: str, f: QueueFilters) -> list[dict[str, Any]]:
-    return results.arrivals_by_hour(common._engine(url), filters=f)
+def _arrivals(url: str, f: QueueFilters, tz: str) -> list[dict[str, Any]]:
+    return tq.arrivals_by_hour(common._engine(url), filters=f, tz=tz)
 
 
 @st.cache_data(**CACHE)
-def _flags(url: str, f: QueueFilters, period: str, by: str) -> list[dict[str, Any]]:
-    return results.trend_flags(common._engine(url), filters=f, period=period, by=by)
+def _flags(url: str, f: QueueFilters, period: str, by: str, tz: str) -> list[dict[str, Any]]:
+    return tq.trend_flags(common._engine(url), filters=f, period=period, by=by, tz=tz)
 
 
 @st.cache_data(**CACHE)
-def _responses(url: str, f: QueueFilters, period: str, by: str, names: dict[str, str]) -> pd.DataFrame:
-    values = results.first_response_values(common._engine(url), filters=f, period=period, by=by)
+def _responses(url: str, f: QueueFilters, period: str, by: str, names: dict[str, str], tz: str) -> pd.DataFrame:
+    values = tq.first_response_values(common._engine(url), filters=f, period=period, by=by, tz=tz)
     return trends.response_frame(values, names=names)
 
 
 @st.cache_data(**CACHE)
-def _exchanges(url: str, f: QueueFilters, by: str) -> list[dict[str, Any]]:
-    return results.exchanges_counts(common._engine(url), filters=f, by=by)
+def _exchanges(url: str, f: QueueFilters, by: str, tz: str) -> list[dict[str, Any]]:
+    return tq.exchanges_counts(common._engine(url), filters=f, by=by, tz=tz)
 
 
 @st.cache_data(**CACHE)
-def _templates(url: str, f: QueueFilters) -> list[dict[str, Any]]:
-    return results.template_uses(common._engine(url), filters=f)
+def _templates(url: str, f: QueueFilters, tz: str) -> list[dict[str, Any]]:
+    return tq.template_uses(common._engine(url), filters=f, tz=tz)
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner=False)
 def _conversations(url: str, f: QueueFilters, drill: TrendDrill) -> tuple[list[dict[str, Any]], int]:
-    return results.trend_conversations(common._engine(url), filters=f, drill=drill, limit=DRILL_LIMIT)
+    return tq.trend_conversations(common._engine(url), filters=f, drill=drill, limit=DRILL_LIMIT)
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> list[str]:
+    """Every IANA time zone name this machine knows, sorted (UTC among them)."""
+    return sorted(available_timezones() | {DEFAULT_TZ})
+
+
+def default_timezone() -> str:
+    """The browser's time zone when it reports one, else the default scorecard's business hours zone,
+    else UTC."""
+    zones = set(time_zones())
+    browser = getattr(st.context, "timezone", None)
+    if browser and browser in zones:
+        return str(browser)
+    card = common.scorecard_for(None)
+    zone = card.business_hours.timezone if card is not None else None
+    return zone if zone in zones else DEFAULT_TZ
 
 
 def trend_filters() -> QueueFilters:
@@ -92,17 +116,29 @@ def render() -> None:
     st.title("Trends")
     url = common.db_url()
     f = trend_filters()
-    st.caption(
-        "The sidebar's agent, team, channel, language and date filters apply here (the flag and score filters "
-        "are the queue's). Times are UTC; a conversation counts in the period it was created. Click a point, "
-        "bar or cell, or pick one under the chart, to list the conversations behind it."
-    )
     names = dict(common.filter_options(url).agents)
-    top = st.columns([2, 2, 3])
+    top = st.columns([2, 2, 3, 3])
     period = top[0].radio("Period", ["day", "week", "month"], index=1, horizontal=True, key="tr_period")
     by = top[1].selectbox("By", list(GROUP_LABELS), format_func=GROUP_LABELS.__getitem__, key="tr_by")
     section = top[2].selectbox("Show", SECTIONS, key="tr_section")
-    ctx = _Ctx(url=url, filters=f, period=period, by=by, names=names)
+    zones = time_zones()
+    if st.session_state.get("tr_tz") not in zones:
+        st.session_state["tr_tz"] = default_timezone()
+    tz = top[3].selectbox(
+        "Time zone", zones, key="tr_tz", help="Days, weeks, months, weekdays and hours are those of this zone."
+    )
+    try:
+        tq.check_timezone(tz)
+    except QAError as exc:  # a name this machine lists but cannot load
+        st.error(str(exc))
+        return
+    st.caption(
+        "The sidebar's agent, team, channel, language and date filters apply here (the flag and score filters "
+        f"are the queue's; its dates are days in {tz}). Times are in {tz}; a conversation counts in the period "
+        "it was created. Click a point, bar or cell, or pick one under the chart, to list the conversations "
+        "behind it."
+    )
+    ctx = _Ctx(url=url, filters=f, period=period, by=by, names=names, tz=tz)
     {
         "Quality": _quality,
         "Traffic": _traffic_section,
@@ -115,8 +151,10 @@ def render() -> None:
 
 
 class _Ctx:
-    def __init__(self, *, url: str, filters: QueueFilters, period: str, by: str, names: dict[str, str]) -> None:
-        self.url, self.filters, self.period, self.by = url, filters, period, by
+    def __init__(
+        self, *, url: str, filters: QueueFilters, period: str, by: str, names: dict[str, str], tz: str
+    ) -> None:
+        self.url, self.filters, self.period, self.by, self.tz = url, filters, period, by, tz
         self.names = names if by == "agent" else {}
 
     def label(self, group: str) -> str:
@@ -212,13 +250,17 @@ def _with_start(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def drill_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The conversations behind a point as a table (plain values: shown as text)."""
+def drill_frame(rows: list[dict[str, Any]], tz: str = DEFAULT_TZ) -> pd.DataFrame:
+    """The conversations behind a point as a table (plain values: shown as text), created in ``tz``."""
+    zone = tq.check_timezone(tz)
     return pd.DataFrame(
         {
             "id": [r["id"] for r in rows],
             "conversation": [f"{r['source']}/{r['external_id']}" for r in rows],
-            "created": [r["created_at"] for r in rows],
+            "created": pd.Series(
+                [r["created_at"].astimezone(zone) if r["created_at"] is not None else None for r in rows],
+                dtype=f"datetime64[ns, {tz}]",
+            ),
             "subject": [r["subject"] or "" for r in rows],
             "agent": [r["agent"] or "" for r in rows],
             "team": [r["team"] or "" for r in rows],
@@ -241,7 +283,7 @@ def _drill(ctx: _Ctx, section: str, drill: TrendDrill, what: str) -> None:
     )
     if not rows:
         return
-    frame = drill_frame(rows)
+    frame = drill_frame(rows, ctx.tz)
     event = st.dataframe(
         frame,
         hide_index=True,
@@ -251,7 +293,7 @@ def _drill(ctx: _Ctx, section: str, drill: TrendDrill, what: str) -> None:
         key=f"tr_{section}_drill_table",
         column_config={
             "id": st.column_config.NumberColumn("id", format="%d", width="small"),
-            "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+            "created": st.column_config.DatetimeColumn(f"created ({ctx.tz})", format="YYYY-MM-DD HH:mm"),
             "score": st.column_config.NumberColumn("score", format="%.1f"),
             "reviewed score": st.column_config.NumberColumn("reviewed score", format="%.1f"),
         },
@@ -310,7 +352,7 @@ def _line(
     color = alt.Color("label:N", title=GROUP_LABELS[ctx.by]) if ctx.by != "all" else alt.value("#4c78a8")
     pick = alt.selection_point(name="pick", fields=["start", "group"], on="click")
     # The period as its 'YYYY-MM-DD' label (ordinal), so a browser in another time zone shows the same day.
-    x = alt.X("start:O", title=f"{ctx.period} starting", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    x = alt.X("start:O", title=f"{ctx.period} starting ({ctx.tz})", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
     base = alt.Chart(_with_start(frame)).encode(x=x, color=color)
     layers = []
     if band is not None:
@@ -336,7 +378,7 @@ def _quality(ctx: _Ctx) -> None:
         horizontal=True,
         key="tr_kind",
     )
-    frame = trends.score_frame(_scores(ctx.url, ctx.filters, ctx.period, ctx.by), names=ctx.names)
+    frame = trends.score_frame(_scores(ctx.url, ctx.filters, ctx.period, ctx.by, ctx.tz), names=ctx.names)
     frame = frame[frame["kind"] == kind]
     if frame.empty:
         st.info("No " + ("automatic" if kind == KIND_AUTOMATIC else "reviewed") + " scores under these filters.")
@@ -364,7 +406,7 @@ def _quality(ctx: _Ctx) -> None:
     _csv(table, f"trends-quality-{kind}-{ctx.period}-{ctx.by}", "tr_quality_csv")
 
     def make(start: str, day: date, group: str) -> tuple[TrendDrill, str]:
-        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, scored=kind)
+        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, scored=kind, tz=ctx.tz)
         return drill, f"{kind} score · {_describe(ctx, start, group)}"
 
     _point_drill(ctx, "quality", frame, picked, make)
@@ -372,11 +414,11 @@ def _quality(ctx: _Ctx) -> None:
 
 def _traffic_section(ctx: _Ctx) -> None:
     st.subheader("Traffic and productivity")
-    frame = trends.traffic_frame(_traffic(ctx.url, ctx.filters, ctx.period, ctx.by), names=ctx.names)
+    frame = trends.traffic_frame(_traffic(ctx.url, ctx.filters, ctx.period, ctx.by, ctx.tz), names=ctx.names)
     if frame.empty:
         st.info("No conversations under these filters.")
         return
-    day_frame = trends.traffic_frame(_traffic(ctx.url, ctx.filters, "day", ctx.by), names=ctx.names)
+    day_frame = trends.traffic_frame(_traffic(ctx.url, ctx.filters, "day", ctx.by, ctx.tz), names=ctx.names)
     per_day = trends.traffic_per_day(day_frame)
     cols = st.columns(3)
     cols[0].metric("Conversations", int(frame["conversations"].sum()))
@@ -407,15 +449,17 @@ def _traffic_section(ctx: _Ctx) -> None:
 
     def make(start: str, day: date, group: str) -> tuple[TrendDrill, str]:
         replies = metric == "replies"
-        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, replies=replies)
+        drill = TrendDrill(
+            by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, replies=replies, tz=ctx.tz
+        )
         return drill, ("with agent replies" if replies else "created") + f" · {_describe(ctx, start, group)}"
 
     _point_drill(ctx, "traffic", frame, picked, make)
 
 
 def _arrivals_section(ctx: _Ctx) -> None:
-    st.subheader("When conversations arrive (weekday x hour, UTC)")
-    frame = trends.heatmap_frame(_arrivals(ctx.url, ctx.filters))
+    st.subheader(f"When conversations arrive (weekday x hour, {ctx.tz})")
+    frame = trends.heatmap_frame(_arrivals(ctx.url, ctx.filters, ctx.tz))
     if not frame["conversations"].any() and not frame["replies"].any():
         st.info("No conversations under these filters.")
         return
@@ -434,7 +478,7 @@ def _arrivals_section(ctx: _Ctx) -> None:
         alt.Chart(shown)
         .mark_rect()
         .encode(
-            x=alt.X("hour:O", title="hour (UTC)"),
+            x=alt.X("hour:O", title=f"hour ({ctx.tz})"),
             y=alt.Y("day:O", sort=list(trends.WEEKDAYS), title=None),
             color=alt.Color(f"{measure}:Q", title=measure.replace("_", " "), scale=alt.Scale(scheme="orangered")),
             tooltip=[
@@ -458,9 +502,11 @@ def _arrivals_section(ctx: _Ctx) -> None:
     weekday = cols[0].selectbox(
         "Weekday", list(range(7)), format_func=lambda d: trends.WEEKDAYS[d], key="tr_arrivals_weekday"
     )
-    hour = cols[1].selectbox("Hour (UTC)", list(range(24)), format_func=lambda h: f"{h:02d}:00", key="tr_arrivals_hour")
+    hour = cols[1].selectbox(
+        f"Hour ({ctx.tz})", list(range(24)), format_func=lambda h: f"{h:02d}:00", key="tr_arrivals_hour"
+    )
     replies = measure == "replies"
-    drill = TrendDrill(weekday=weekday, hour=hour, replies=replies)
+    drill = TrendDrill(weekday=weekday, hour=hour, replies=replies, tz=ctx.tz)
     what = (
         "with agent replies sent" if replies else "arriving"
     ) + f" on {trends.WEEKDAYS[weekday]} {hour:02d}:00-{hour:02d}:59"
@@ -469,7 +515,7 @@ def _arrivals_section(ctx: _Ctx) -> None:
 
 def _flags_section(ctx: _Ctx) -> None:
     st.subheader("Flag rates")
-    frame = trends.flag_rate_frame(_flags(ctx.url, ctx.filters, ctx.period, ctx.by), names=ctx.names)
+    frame = trends.flag_rate_frame(_flags(ctx.url, ctx.filters, ctx.period, ctx.by, ctx.tz), names=ctx.names)
     if frame.empty:
         st.info("No flags under these filters (or nothing scored yet).")
         return
@@ -495,7 +541,7 @@ def _flags_section(ctx: _Ctx) -> None:
     _csv(table, f"trends-flags-{ctx.period}-{ctx.by}", "tr_flags_csv")
 
     def make(start: str, day: date, group: str) -> tuple[TrendDrill, str]:
-        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, rule=rule)
+        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, rule=rule, tz=ctx.tz)
         return drill, f"flagged {rule} · {_describe(ctx, start, group)}"
 
     _point_drill(ctx, "flags", frame, picked, make)
@@ -503,7 +549,7 @@ def _flags_section(ctx: _Ctx) -> None:
 
 def _response_section(ctx: _Ctx) -> None:
     st.subheader("First response time")
-    frame = _responses(ctx.url, ctx.filters, ctx.period, ctx.by, ctx.names)
+    frame = _responses(ctx.url, ctx.filters, ctx.period, ctx.by, ctx.names, ctx.tz)
     if frame.empty:
         st.info("No first responses under these filters.")
         return
@@ -528,7 +574,9 @@ def _response_section(ctx: _Ctx) -> None:
     _csv(table, f"trends-first-response-{ctx.period}-{ctx.by}", "tr_response_csv")
 
     def make(start: str, day: date, group: str) -> tuple[TrendDrill, str]:
-        drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, first_response=True)
+        drill = TrendDrill(
+            by=ctx.by, group=_group_of(ctx, group), period=ctx.period, start=day, first_response=True, tz=ctx.tz
+        )
         return drill, f"with a first response · {_describe(ctx, start, group)}"
 
     _point_drill(ctx, "response", frame, picked, make)
@@ -536,7 +584,7 @@ def _response_section(ctx: _Ctx) -> None:
 
 def _exchanges_section(ctx: _Ctx) -> None:
     st.subheader("Back-and-forth exchanges per conversation")
-    frame = trends.exchanges_frame(_exchanges(ctx.url, ctx.filters, ctx.by), names=ctx.names)
+    frame = trends.exchanges_frame(_exchanges(ctx.url, ctx.filters, ctx.by, ctx.tz), names=ctx.names)
     if frame.empty:
         st.info("No conversations under these filters.")
         return
@@ -583,14 +631,14 @@ def _exchanges_section(ctx: _Ctx) -> None:
     if ex is None or group is None:
         return
     capped = ex == trends.EXCHANGES_CAP
-    drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), exchanges=int(ex), exchanges_or_more=capped)
+    drill = TrendDrill(by=ctx.by, group=_group_of(ctx, group), exchanges=int(ex), exchanges_or_more=capped, tz=ctx.tz)
     who = "" if ctx.by == "all" else f" · {GROUP_LABELS[ctx.by].lower()} {ctx.label(group)}"
     _drill(ctx, "exchanges", drill, f"{ex}{'+' if capped else ''} exchanges{who}")
 
 
 def _templates_section(ctx: _Ctx) -> None:
     st.subheader("Most used canned replies")
-    rows = _templates(ctx.url, ctx.filters)
+    rows = _templates(ctx.url, ctx.filters, ctx.tz)
     if not rows:
         st.info("No canned replies found (the template_reuse flag) under these filters.")
         return
@@ -623,4 +671,4 @@ def _templates_section(ctx: _Ctx) -> None:
     st.markdown("**Conversations behind a bar**")
     name = st.selectbox("Canned reply", names, key="tr_templates_pick")
     ids = next((r["ids"] for r in rows if r["template"] == name), [])
-    _drill(ctx, "templates", TrendDrill(ids=tuple(ids)), f"using “{name}”")
+    _drill(ctx, "templates", TrendDrill(ids=tuple(ids), tz=ctx.tz), f"using “{name}”")

@@ -1,9 +1,11 @@
-"""Create engines and tables: SQLite (tuned for bulk import) or PostgreSQL."""
+"""Create engines and tables: SQLite (tuned for bulk import, with a local-time SQL function) or PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -23,6 +25,56 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA cache_size=-16384")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+    dbapi_conn.create_function(LOCAL_TIME_SQL, 2, sqlite_local_time, deterministic=True)
+
+
+# SQLite stores times as naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'); trends group them by the day, week,
+# hour and weekday of a time zone through this function (PostgreSQL has timezone(tz, col) built in).
+LOCAL_TIME_SQL = "qa_local"
+_HOUR = timedelta(hours=1)
+_LOCAL_HOURS: dict[tuple[str, str], str | None] = {}  # (zone, UTC 'YYYY-MM-DD HH') -> local one, or None
+
+
+def sqlite_local_time(ts: str | None, tz: str | None) -> str | None:
+    """``qa_local(ts, tz)``: the UTC text time ``ts`` as the local 'YYYY-MM-DD HH:MM:SS' of the IANA zone
+    ``tz`` (None for None or text that is not a time). Deterministic; the local hour of each UTC hour is
+    remembered, so a scan of many rows costs a dictionary look-up per row."""
+    if ts is None or tz is None:
+        return None
+    key = (tz, ts[:13])
+    try:
+        hour = _LOCAL_HOURS[key]
+    except KeyError:
+        if len(_LOCAL_HOURS) > 200_000:
+            _LOCAL_HOURS.clear()
+        hour = _LOCAL_HOURS[key] = _local_hour(ts[:13], tz)
+    if hour is not None and (len(ts) == 19 or (len(ts) > 19 and ts[19] == ".")):  # as SQLAlchemy writes it
+        return hour + ts[13:19]
+    try:  # an offset that is not whole hours, a change of offset within the hour, or other text
+        t = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    local = (t.replace(tzinfo=UTC) if t.tzinfo is None else t).astimezone(ZoneInfo(tz))
+    return f"{_fmt(local)}:{local.minute:02d}:{local.second:02d}"
+
+
+def _local_hour(utc_hour: str, tz: str) -> str | None:
+    """The local 'YYYY-MM-DD HH' of a UTC hour when the whole hour maps to it (a whole-hour offset that does
+    not change within the hour), else None."""
+    try:
+        start = datetime.strptime(utc_hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    zone = ZoneInfo(tz)
+    first, last = start.astimezone(zone), (start + _HOUR - timedelta(microseconds=1)).astimezone(zone)
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset() or offset % _HOUR:
+        return None
+    return _fmt(first)
+
+
+def _fmt(t: datetime) -> str:
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}"
 
 
 @lru_cache(maxsize=8)
