@@ -479,3 +479,19 @@ def test_coaching_sets(store: tuple[Engine, dict[str, int]]) -> None:
         ("c-2", "2-4", "names it"),
         ("c-5", None, "whole thread"),
     ]
+
+
+def test_an_older_store_gets_indexes_added_since(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from qa_toolkit.db.engine import get_engine
+
+    path = tmp_path / "old.db"
+    get_engine(f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        con.execute("DROP INDEX ix_message_replies")  # as a store made before the index existed
+    get_engine.cache_clear()
+    get_engine(f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "ix_message_replies" in names

@@ -77,6 +77,14 @@ def _fmt(t: datetime) -> str:
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}"
 
 
+def _add_missing_indexes(engine: Engine) -> None:
+    """Indexes added to a table after a store was created (create_all makes only missing tables): created
+    once, on the first open of an older store; a no-op afterwards."""
+    for table in SQLModel.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (see settings.database_url) with every table created."""
@@ -93,6 +101,7 @@ def get_engine(url: str | None = None) -> Engine:
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             engine = create_engine(url, pool_pre_ping=True)
         SQLModel.metadata.create_all(engine)
+        _add_missing_indexes(engine)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"database URL {url!r} is not usable: {exc}") from None
     except (OperationalError, DatabaseError) as exc:

@@ -67,6 +67,8 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),
         Index("ix_message_author", "author_id"),
+        # covers the trends' scans of agent replies (role, flags, time, author, conversation: no table reads)
+        Index("ix_message_replies", "role", "is_automated", "is_internal", "sent_at", "author_id", "conversation_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
