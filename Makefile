@@ -25,16 +25,16 @@ var/demo.jsonl: $(wildcard qa_toolkit/demo/*.py) | $(BIN)/.installed
 	mkdir -p var
 	$(BIN)/qa-toolkit demo --out $@
 
-# Imported afresh when the corpus, the models or the default scorecard change (automatic results are then
-# computed again from scratch; reviews made in the demo database go with it).
-var/demo.imported: var/demo.jsonl scorecards/default.toml $(MODEL_CARDS) | $(BIN)/.installed
+# Imported afresh only when the corpus changes (reviews made in the demo database then go with it).
+var/demo.imported: var/demo.jsonl | $(BIN)/.installed
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm var/demo.scored
 	$(BIN)/qa-toolkit import var/demo.jsonl --db $(DEMO_DB)
 	touch $@
 
 # Reply labels, flags and scorecard results for the review queue (resumable: an interrupted run goes on).
-var/demo.scored: var/demo.imported
-	$(BIN)/qa-toolkit score-store --db $(DEMO_DB)
+# When the models or the default scorecard change, what they scored is scored again; reviews are kept.
+var/demo.scored: var/demo.imported scorecards/default.toml $(MODEL_CARDS)
+	$(BIN)/qa-toolkit score-store --db $(DEMO_DB) --rescore-stale
 	touch $@
 
 demo-data: var/demo.scored
