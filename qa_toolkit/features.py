@@ -8,17 +8,17 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
-from spacy.attrs import IS_SPACE, LOWER
+from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
 from spacy.tokens import Doc
 
-from qa_toolkit.nlp import LEXICON_LANGUAGES, clean_for_model, get_matcher, get_nlp
+from qa_toolkit.nlp import LEXICON_LANGUAGES, LexiconHit, clean_for_model, get_batch_tokenizer, get_matcher, get_nlp
 
 LEXICON_CATEGORIES = (
     "apology_templated", "apology_marker", "vague_object", "greeting", "thanks", "empathy", "sign_off",
@@ -34,7 +34,6 @@ _STOP = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+", re.U)
 _NUMBER = re.compile(r"\b[A-Z]{0,3}\d[\dA-Z/.-]*\b")
-_DIGIT = re.compile(r"\d")
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _NAME_AFTER = re.compile(
@@ -79,7 +78,12 @@ def tokenize(text: str) -> list[str]:
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in (m.lower() for m in _WORD.findall(text)) if len(w) >= 3 and w not in _STOP}
+    return _content_words(_WORD.findall(text))
+
+
+def _content_words(words: list[str]) -> set[str]:
+    """The words worth comparing, lower-cased: not stop words, three letters or more."""
+    return {w for w in map(str.lower, words) if len(w) >= 3 and w not in _STOP}
 
 
 def _customer_text(rc: ReplyContext) -> str:
@@ -95,97 +99,225 @@ def _customer_text(rc: ReplyContext) -> str:
     return " ".join(reversed(parts))
 
 
-@lru_cache(maxsize=4096)
-def _customer_view(customer: str) -> tuple[frozenset[str], frozenset[str], float, float, float]:
-    """Content words, numbers, has a question, log word count and exclamation marks of the customer's
-    words (cached: the replies of one conversation read the same customer turns)."""
-    words = _WORD.findall(customer)
-    content = frozenset(w for w in (x.lower() for x in words) if len(w) >= 3 and w not in _STOP)
-    numbers = frozenset(_NUMBER.findall(customer)) if _DIGIT.search(customer) else frozenset()
-    return content, numbers, float("?" in customer), math.log1p(len(words)), float(customer.count("!"))
+DENSE_NAMES: tuple[str, ...] = (
+    *(f"lex_{c}" for c in LEXICON_CATEGORIES),
+    "log_words", "sentences", "has_url", "url_only", "questions", "exclamations", "emoji", "name_used",
+    "overlap", "overlap_ratio", "overlap_specific", "numbers", "numbers_from_customer",
+    "apology", "apology_names_problem", "apology_vague", "apology_words", "apology_for_delay",
+    "customer_question", "customer_log_words", "customer_exclaims", "prior_agent_turns", "first_reply", "no_context",
+)  # fmt: skip
+_COL = {name: j for j, name in enumerate(DENSE_NAMES)}  # dense feature -> column
+_LEX = {category: _COL[f"lex_{category}"] for category in LEXICON_CATEGORIES}
+_SEP = "\x00"  # joins a batch's texts for the regexes above: none of them matches it, so no match spans two
 
 
-def dense_features(rc: ReplyContext, *, doc: Doc | None = None, clean: str | None = None) -> DenseView:
-    """Dense features (and their evidence) for one reply. ``clean``/``doc``: the cleaned reply and its
-    tokens from the English pipeline, when already made (reused for the lexicon matches of English
-    replies)."""
-    text = rc.text or ""
-    if clean is None:
-        clean = clean_for_model(text)
-    lang = rc.language if rc.language in LEXICON_LANGUAGES else "en"
-    v: dict[str, float] = dict.fromkeys(DENSE_NAMES, 0.0) if DENSE_NAMES else {}
-    ev: dict[str, list[str]] = {}
-    matcher = get_matcher(lang)
-    hits = matcher.find_in_doc(doc) if doc is not None and lang == "en" else matcher.find(clean)
-    for cat in LEXICON_CATEGORIES:
-        v[f"lex_{cat}"] = 0.0
-    for h in hits:
-        key = f"lex_{h.category}"
-        if key in v:
-            v[key] += 1.0
-            ev.setdefault(key, []).append(h.text)
-    words = _WORD.findall(clean)
-    sentences = [x for x in _SENTENCE.findall(clean) if x.strip()]
-    v["log_words"] = math.log1p(len(words))
-    v["sentences"] = float(len(sentences))
-    v["has_url"] = float("URL" in words)
-    v["url_only"] = float(v["has_url"] and len(words) <= 8)
-    v["questions"] = float(clean.count("?"))
-    v["exclamations"] = float(clean.count("!"))
-    v["emoji"] = 0.0 if text.isascii() else float(len(_EMOJI.findall(text)))
-    names = [n for n in _NAME_AFTER.findall(clean) + _NAME_BEFORE_PUNCT.findall(clean) if n not in _NOT_NAMES]
-    v["name_used"] = float(bool(names))
-    if names:
-        ev["name_used"] = names[:2]
+@dataclass
+class _Tokens:
+    """A batch of cleaned replies tokenised as one Doc (``BatchTokenizer``), and each token's reply (-1 for
+    the whitespace tokens between them)."""
 
-    cust_words, cust_numbers, cust_question, cust_log_words, cust_exclaims = _customer_view(_customer_text(rc))
-    reply_words = {w for w in (x.lower() for x in words) if len(w) >= 3 and w not in _STOP}
-    shared = sorted(reply_words & cust_words)
-    v["overlap"] = float(len(shared))
-    v["overlap_ratio"] = len(shared) / max(1, len(reply_words))
-    specific = [w for w in shared if len(w) >= 6 or any(c.isdigit() for c in w)]
-    v["overlap_specific"] = float(len(specific))
-    if shared:
-        ev["overlap"] = shared[:4]
-    if specific:
-        ev["overlap_specific"] = specific[:4]
-    reply_numbers = set(_NUMBER.findall(clean)) if _DIGIT.search(clean) else set()
-    v["numbers"] = float(len(reply_numbers))
-    picked = sorted(reply_numbers & cust_numbers)
-    v["numbers_from_customer"] = float(len(picked))
-    if picked:
-        ev["numbers_from_customer"] = picked[:3]
+    texts: Sequence[str]
+    text: str  # the Doc's text: the texts joined by newlines
+    doc: Doc
+    rows: np.ndarray
+    lower: np.ndarray  # each token's LOWER hash
+    start: np.ndarray  # each token's first and last character + 1 in ``text``
+    end: np.ndarray
 
-    apology_sentences = [x for x in sentences if _APOLOGY.search(x)] if _APOLOGY.search(clean) else []
-    v["apology"] = float(bool(apology_sentences))
-    if apology_sentences:
-        ev["apology"] = [x.strip() for x in apology_sentences[:2]]
-        about = set().union(*(_content(x) for x in apology_sentences))
-        overlap = sorted(about & cust_words)
-        v["apology_names_problem"] = float(len(overlap))
-        if overlap:
-            ev["apology_names_problem"] = overlap[:3]
-        v["apology_vague"] = float(any(h.category in ("vague_object", "apology_templated") for h in hits))
-        v["apology_words"] = float(sum(len(_WORD.findall(x)) for x in apology_sentences))
-        delay = _DELAY_APOLOGY.search(clean)
-        v["apology_for_delay"] = float(bool(delay))
-        if delay:
-            ev["apology_for_delay"] = [delay.group(0)]
-    else:
-        v["apology_names_problem"] = v["apology_vague"] = v["apology_words"] = v["apology_for_delay"] = 0.0
-
-    v["customer_question"] = cust_question
-    v["customer_log_words"] = cust_log_words
-    v["customer_exclaims"] = cust_exclaims
-    prior_agent = sum(1 for r, _ in rc.context if r == "agent")
-    v["prior_agent_turns"] = float(prior_agent)
-    v["first_reply"] = float(prior_agent == 0)
-    v["no_context"] = float(not rc.context)
-    return DenseView(v, ev)
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _Tokens:
+        doc = get_batch_tokenizer("en")(texts)
+        text = "\n".join(texts)  # what the Doc reads
+        arr = doc.to_array([LOWER, IS_SPACE, IDX, LENGTH])
+        start = arr[:, 2].astype(np.int64)
+        rows = np.searchsorted(_offsets(texts, 1), start, side="right") - 1
+        rows[arr[:, 1] != 0] = -1
+        return cls(texts, text, doc, rows, arr[:, 0], start, start + arr[:, 3].astype(np.int64))
 
 
-DENSE_NAMES: tuple[str, ...] = ()  # filled from the first call below: the order of the dense columns
-DENSE_NAMES = tuple(dense_features(ReplyContext("x")).values)
+def _offsets(texts: Sequence[str], sep: int) -> np.ndarray:
+    """Where each text starts in the texts joined by a separator of length ``sep``."""
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + sep
+    return np.cumsum(sizes) - sizes
+
+
+def _bounds(rows: np.ndarray, n: int) -> list[int]:
+    """Where each of rows 0..n-1 starts (and the last ends) in sorted ``rows``."""
+    return np.searchsorted(rows, np.arange(n + 1)).tolist()
+
+
+def _matches(pattern: re.Pattern[str], joined: str, starts: np.ndarray) -> tuple[list[int], list[str]]:
+    """The reply and the text (the first group, if any) of every match of ``pattern`` in the texts joined by
+    ``_SEP`` (``starts``: their offsets)."""
+    found = [(m.start(), m.group(1 if pattern.groups else 0)) for m in pattern.finditer(joined)]
+    if not found:
+        return [], []
+    pos, texts = zip(*found, strict=True)
+    return (np.searchsorted(starts, pos, side="right") - 1).tolist(), list(texts)
+
+
+def _is_specific(w: str) -> bool:
+    return len(w) >= 6 or any(c.isdigit() for c in w)
+
+
+class DenseBatch:
+    """The dense features of a batch of replies, computed for the whole batch at once: ``values`` has a row
+    per reply and a column per ``DENSE_NAMES`` entry; ``evidence(i, name)`` gives the words behind feature
+    ``name`` of reply ``i``, found when asked for (only the few features that decide a label are shown)."""
+
+    def __init__(self, replies: Sequence[ReplyContext], tokens: _Tokens) -> None:
+        self.tokens = tokens
+        self.values = np.zeros((len(replies), len(DENSE_NAMES)))
+        self._found: dict[tuple[int, str], list[str]] = {}  # evidence found while computing the values
+        joined, starts = _SEP.join(tokens.texts), _offsets(tokens.texts, len(_SEP))
+        self._lexicon(replies)
+        self._reply(replies, joined, starts)
+        self._customer(replies, joined, starts)
+        self._apology(joined, starts)
+
+    def _set(self, name: str, values: Sequence[float] | np.ndarray) -> None:
+        self.values[:, _COL[name]] = values
+
+    def _lexicon(self, replies: Sequence[ReplyContext]) -> None:
+        """Lexicon hits per category: English replies' found in the batch's Doc, the others' in their own
+        language (hits that span two replies of the Doc are dropped)."""
+        tokens = self.tokens
+        langs = [r.language if r.language in LEXICON_LANGUAGES else "en" for r in replies]
+        found = get_matcher("en").find_tokens(tokens.doc)
+        categories, starts, ends = zip(*found, strict=True) if found else ((), (), ())
+        cols = np.fromiter((_LEX.get(c, -1) for c in categories), dtype=np.int64, count=len(categories))
+        starts_, ends_ = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        rows = tokens.rows[starts_]
+        keep = (cols >= 0) & (rows >= 0) & (rows == tokens.rows[ends_ - 1])
+        keep[keep] = np.array([langs[i] == "en" for i in rows[keep].tolist()], dtype=bool)
+        self._hits = rows[keep], cols[keep], starts_[keep], ends_[keep]  # in reply order
+        np.add.at(self.values, (self._hits[0], self._hits[1]), 1.0)
+        self._other_hits: dict[int, list[LexiconHit]] = {}
+        for i, lang in enumerate(langs):
+            if lang != "en":
+                self._other_hits[i] = [h for h in get_matcher(lang).find(tokens.texts[i]) if h.category in _LEX]
+                for h in self._other_hits[i]:
+                    self.values[i, _LEX[h.category]] += 1.0
+
+    def _reply(self, replies: Sequence[ReplyContext], joined: str, starts: np.ndarray) -> None:
+        """The reply on its own: length, sentences, URLs, punctuation, emoji, the customer's name."""
+        texts = self.tokens.texts
+        self._words = list(map(_WORD.findall, texts))
+        n_words = np.fromiter(map(len, self._words), dtype=np.int64, count=len(texts))
+        self._set("log_words", list(map(math.log1p, n_words.tolist())))
+        self._set("sentences", [sum(1 for x in _SENTENCE.findall(t) if x.strip()) for t in texts])
+        has_url = np.array(["URL" in words for words in self._words], dtype=bool)
+        self._set("has_url", has_url)
+        self._set("url_only", has_url & (n_words <= 8))
+        self._set("questions", [t.count("?") for t in texts])
+        self._set("exclamations", [t.count("!") for t in texts])
+        for i, r in enumerate(replies):
+            if r.text and not r.text.isascii():
+                self.values[i, _COL["emoji"]] = len(_EMOJI.findall(r.text))
+        names: dict[int, list[str]] = {}
+        for pattern in (_NAME_AFTER, _NAME_BEFORE_PUNCT):
+            for i, name in zip(*_matches(pattern, joined, starts), strict=True):
+                if name not in _NOT_NAMES:
+                    names.setdefault(i, []).append(name)
+        for i, found in names.items():
+            self.values[i, _COL["name_used"]] = 1.0
+            self._found[i, "name_used"] = found[:2]
+
+    def _customer(self, replies: Sequence[ReplyContext], joined: str, starts: np.ndarray) -> None:
+        """The customer's words since the previous agent reply, what the reply takes up from them (content
+        words, numbers), and the turns before the reply."""
+        customers: dict[str, int] = {}  # the replies of one conversation often read the same customer turns
+        self._customer_of = of = [customers.setdefault(_customer_text(r), len(customers)) for r in replies]
+        customer_words = list(map(_WORD.findall, customers))
+        self._set("customer_question", np.array([float("?" in c) for c in customers])[of])
+        self._set("customer_log_words", np.array([math.log1p(len(w)) for w in customer_words])[of])
+        self._set("customer_exclaims", np.array([float(c.count("!")) for c in customers])[of])
+
+        self._customer_content = content = list(map(_content_words, customer_words))
+        reply_content = list(map(_content_words, self._words))
+        self._shared = shared = [words & content[k] for words, k in zip(reply_content, of, strict=True)]
+        overlap = np.fromiter(map(len, shared), dtype=np.float64, count=len(shared))
+        self._set("overlap", overlap)
+        self._set("overlap_ratio", overlap / np.maximum(1, np.fromiter(map(len, reply_content), np.int64, len(of))))
+        self._set("overlap_specific", [sum(map(_is_specific, words)) if words else 0 for words in shared])
+
+        numbers: dict[int, set[str]] = {}
+        for i, number in zip(*_matches(_NUMBER, joined, starts), strict=True):
+            numbers.setdefault(i, set()).add(number)
+        texts = list(customers)
+        for i, found in numbers.items():
+            picked = sorted(found.intersection(_NUMBER.findall(texts[of[i]])))
+            self.values[i, _COL["numbers"]] = len(found)
+            self.values[i, _COL["numbers_from_customer"]] = len(picked)
+            if picked:
+                self._found[i, "numbers_from_customer"] = picked[:3]
+
+        prior = np.array([sum(1 for role, _ in r.context if role == "agent") for r in replies], dtype=np.float64)
+        self._set("prior_agent_turns", prior)
+        self._set("first_reply", prior == 0)
+        self._set("no_context", [not r.context for r in replies])
+
+    def _apology(self, joined: str, starts: np.ndarray) -> None:
+        """The sentences that apologise: what they name of the customer's words, their length, whether they
+        are for a delay; vague when a vague or templated phrase is used."""
+        texts, v = self.tokens.texts, self.values
+        for i in dict.fromkeys(_matches(_APOLOGY, joined, starts)[0]):
+            apology_sentences = [x for x in _SENTENCE.findall(texts[i]) if x.strip() and _APOLOGY.search(x)]
+            if not apology_sentences:
+                continue
+            v[i, _COL["apology"]] = 1.0
+            self._found[i, "apology"] = [x.strip() for x in apology_sentences[:2]]
+            about = set().union(*(_content(x) for x in apology_sentences))
+            overlap = sorted(about & self._customer_content[self._customer_of[i]])
+            v[i, _COL["apology_names_problem"]] = len(overlap)
+            if overlap:
+                self._found[i, "apology_names_problem"] = overlap[:3]
+            v[i, _COL["apology_words"]] = sum(len(_WORD.findall(x)) for x in apology_sentences)
+            delay = _DELAY_APOLOGY.search(texts[i])
+            if delay:
+                v[i, _COL["apology_for_delay"]] = 1.0
+                self._found[i, "apology_for_delay"] = [delay.group(0)]
+        vague = v[:, _COL["lex_vague_object"]] + v[:, _COL["lex_apology_templated"]] > 0
+        self._set("apology_vague", v[:, _COL["apology"]] * vague)
+
+    def evidence(self, i: int, name: str) -> list[str]:
+        """The words behind feature ``name`` of reply ``i`` (empty when there are none)."""
+        found = self._found.get((i, name))
+        if found is None:
+            if name.startswith("lex_"):
+                found = self._lexicon_words(i, _COL[name])
+            elif name in ("overlap", "overlap_specific"):
+                found = sorted(self._shared[i])
+                found = (found if name == "overlap" else [w for w in found if _is_specific(w)])[:4]
+            else:
+                found = []
+            self._found[i, name] = found
+        return found
+
+    def _lexicon_words(self, i: int, col: int) -> list[str]:
+        if i in self._other_hits:
+            return [h.text for h in self._other_hits[i] if _LEX[h.category] == col]
+        bounds, cols, starts, ends = self._hit_lists
+        text = self.tokens.text
+        return [text[starts[k] : ends[k]] for k in range(bounds[i], bounds[i + 1]) if cols[k] == col]
+
+    @cached_property
+    def _hit_lists(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The English hits as lists: where each reply's start, their columns, first and end characters."""
+        rows, cols, starts, ends = self._hits
+        tokens = self.tokens
+        return (_bounds(rows, len(self.values)), cols.tolist(), tokens.start[starts].tolist(),
+                tokens.end[ends - 1].tolist())  # fmt: skip
+
+    def view(self, i: int) -> DenseView:
+        """Reply ``i``'s features by name, with all their evidence."""
+        evidence = {name: found for name in DENSE_NAMES if (found := self.evidence(i, name))}
+        return DenseView(dict(zip(DENSE_NAMES, self.values[i].tolist(), strict=True)), evidence)
+
+
+def dense_features(rc: ReplyContext) -> DenseView:
+    """Dense features (and their evidence) of one reply."""
+    return DenseBatch([rc], _Tokens.of([clean_for_model(rc.text or "")])).view(0)
 
 
 # ---------------------------------------------------------------------------------------------- hashing
@@ -233,39 +365,38 @@ def _ngram_columns(
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_features: int) -> sp.csr_matrix:
-    m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_features))
-    m.sum_duplicates()
-    return m
+    """Occurrences of each (row, column) as a CSR matrix with sorted indices (what ``sum_duplicates`` gives),
+    from one sort of the flat cell numbers."""
+    dtype = np.int32 if n_rows * n_features < 2**31 else np.int64
+    cells = np.sort(rows.astype(dtype) * dtype(n_features) + cols.astype(dtype))
+    first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1]))) if len(cells) else np.zeros(0, np.int64)
+    counts = np.diff(np.append(first, len(cells))).astype(np.float64)
+    cells = cells[first]
+    indptr = np.searchsorted(cells, np.arange(n_rows + 1, dtype=np.int64) * n_features)
+    return sp.csr_matrix((counts, cells % dtype(n_features), indptr), shape=(n_rows, n_features))
 
 
-def _word_units(docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray]:
+def _word_units(tokens: _Tokens) -> tuple[np.ndarray, np.ndarray]:
     """Lower-case token hashes (spaces dropped) and the reply each belongs to."""
-    parts, rows = [], []
-    for i, doc in enumerate(docs):
-        arr = doc.to_array([LOWER, IS_SPACE])
-        if len(arr):
-            arr = arr[arr[:, 1] == 0, 0]
-            parts.append(arr.astype(np.uint64))
-            rows.append(np.full(len(arr), i, dtype=np.int64))
-    if not parts:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate(parts), np.concatenate(rows)
+    keep = tokens.rows >= 0
+    return tokens.lower[keep], tokens.rows[keep]
 
 
 def _char_units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Code points of every reply's words, each padded with a space, the word each belongs to and its
-    reply."""
-    words = [t.lower().split() for t in texts]
-    flat = [w for ws in words for w in ws]
-    if not flat:
+    """Code points of every reply's lower-cased words, each padded with a space, the word each belongs to
+    and its reply. ``texts`` are cleaned (``clean_for_model``): words apart by single spaces, which
+    lower-casing keeps."""
+    lowered = [t.lower() for t in texts]
+    if not any(lowered):
         z = np.zeros(0, np.int64)
         return z.astype(np.uint64), z, z
-    joined = "".join(f" {w} " for w in flat)
-    units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter((len(w) + 2 for w in flat), dtype=np.int64, count=len(flat))
-    groups = np.repeat(np.arange(len(flat)), lengths)
-    word_rows = np.repeat(np.arange(len(texts)), [len(ws) for ws in words])
-    return units, groups, np.repeat(word_rows, lengths)
+    padded = " " + " ".join(t for t in lowered if t).replace(" ", "  ") + " "  # " w1  w2 ... "
+    units = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    space = units == 32
+    starts = space.copy()  # a word's first unit: a space after a space (or the very first)
+    starts[1:] &= space[:-1]
+    lengths = [len(t) + t.count(" ") + 2 if t else 0 for t in lowered]
+    return units, np.cumsum(starts) - 1, np.repeat(np.arange(len(texts)), lengths)
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -282,8 +413,8 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     """ReplyContext -> sparse matrix: TF-IDF-weighted hashed word n-grams (spaCy tokens) and character
-    n-grams of the cleaned reply, and scaled dense features (``dense_features``). Each reply is tokenised
-    once; its tokens serve the word n-grams and the lexicon matches."""
+    n-grams of the cleaned reply, and scaled dense features (``DenseBatch``). A batch is tokenised once, as
+    one Doc; its tokens serve the word n-grams and the lexicon matches."""
 
     def __init__(
         self,
@@ -298,59 +429,58 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         self.n_features = n_features
         self.dense_weight = dense_weight
 
-    def _counts(self, texts: Sequence[str], docs: Sequence[Doc]) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
-        units, rows = _word_units(docs)
-        word = _counts(*_ngram_columns(units, rows, rows, self.word_ngrams, self.n_features), len(texts),
-                       self.n_features)  # fmt: skip
+    def _counts(self, tokens: _Tokens) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
+        n = len(tokens.texts)
+        units, rows = _word_units(tokens)
+        word = _counts(*_ngram_columns(units, rows, rows, self.word_ngrams, self.n_features), n, self.n_features)
         char = None
         if self.char_ngrams is not None:
-            units, groups, rows = _char_units(texts)
-            char = _counts(*_ngram_columns(units, groups, rows, self.char_ngrams, self.n_features), len(texts),
+            units, groups, rows = _char_units(tokens.texts)
+            char = _counts(*_ngram_columns(units, groups, rows, self.char_ngrams, self.n_features), n,
                            self.n_features)  # fmt: skip
         return word, char
 
+    @staticmethod
+    def _tokens(X: Sequence[ReplyContext]) -> _Tokens:
+        return _Tokens.of([clean_for_model(x.text) for x in X])
+
     def fit(self, X: Sequence[ReplyContext], y: object = None) -> ReplyFeaturizer:
-        texts = [clean_for_model(x.text) for x in X]
-        docs = list(get_nlp("en").tokenizer.pipe(texts))
-        word, char = self._counts(texts, docs)
+        tokens = self._tokens(X)
+        word, char = self._counts(tokens)
         self.word_idf_ = _idf(word)
         self.char_idf_ = _idf(char) if char is not None else None
-        dense = np.array([[d.values[n] for n in DENSE_NAMES] for d in self._views(X, docs, texts)])
-        self.scaler_ = StandardScaler().fit(dense)
         self.dense_names_ = list(DENSE_NAMES)
-        self.word_names_ = self._word_names(docs)
+        self.scaler_ = StandardScaler().fit(DenseBatch(X, tokens).values)
+        self.word_names_ = self._word_names(tokens.texts)
         return self
 
-    def _word_names(self, docs: Sequence[Doc]) -> dict[int, str]:
+    def _word_names(self, texts: Sequence[str]) -> dict[int, str]:
         """Column -> the word n-gram text behind it, for every n-gram seen in training (a column never
-        seen has no weight, so it never becomes evidence)."""
+        seen has no weight, so it never becomes evidence); the first one seen keeps a shared column."""
         names: dict[int, str] = {}
         lo, hi = self.word_ngrams
-        for doc in docs:
-            toks = [t.lower_ for t in doc if not t.is_space]
-            units, rows = _word_units([doc])
-            r, cols = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features)
+        for text in texts:
+            tokens = _Tokens.of([text])
+            toks = [t.lower_ for t in tokens.doc if not t.is_space]
+            units, rows = _word_units(tokens)
+            _, cols = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features)
             grams = [" ".join(toks[i : i + n]) for n in range(lo, hi + 1) for i in range(len(toks) - n + 1)]
             for c, g in zip(cols.tolist(), grams, strict=True):
                 names.setdefault(c, g)
         return names
 
-    @staticmethod
-    def _views(X: Sequence[ReplyContext], docs: Sequence[Doc], texts: Sequence[str]) -> list[DenseView]:
-        return [dense_features(x, doc=d, clean=t) for x, d, t in zip(X, docs, texts, strict=True)]
-
-    def transform_with_views(self, X: Sequence[ReplyContext]) -> tuple[sp.csr_matrix, list[DenseView]]:
+    def transform_with_views(self, X: Sequence[ReplyContext]) -> tuple[sp.csr_matrix, DenseBatch]:
+        """The features, and the dense features with their evidence (``DenseBatch``)."""
         check_is_fitted(self, "scaler_")
-        texts = [clean_for_model(x.text) for x in X]
-        docs = list(get_nlp("en").tokenizer.pipe(texts))
-        word, char = self._counts(texts, docs)
+        tokens = self._tokens(X)
+        word, char = self._counts(tokens)
         blocks = [_tfidf(word, self.word_idf_)]
         if char is not None:
             blocks.append(_tfidf(char, self.char_idf_))
-        views = self._views(X, docs, texts)
-        dense = np.array([[d.values[n] for n in self.dense_names_] for d in views]).reshape(len(views), -1)
-        blocks.append(sp.csr_matrix(self.scaler_.transform(dense) * self.dense_weight))
-        return sp.hstack(blocks, format="csr"), views
+        dense = DenseBatch(X, tokens)
+        values = dense.values[:, [_COL[name] for name in self.dense_names_]]
+        blocks.append(sp.csr_matrix(self.scaler_.transform(values) * self.dense_weight))
+        return sp.hstack(blocks, format="csr"), dense
 
     def transform(self, X: Sequence[ReplyContext]) -> sp.csr_matrix:
         return self.transform_with_views(X)[0]

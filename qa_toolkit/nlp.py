@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -25,6 +26,34 @@ def get_nlp(lang: str = "en") -> spacy.language.Language:
         return spacy.blank(lang)
     except (ImportError, KeyError, ValueError, OSError):
         return spacy.blank("en")
+
+
+class BatchTokenizer:
+    """Tokenises many texts as one Doc: the texts joined by newlines, which the tokenizer keeps as
+    whitespace tokens between them (it splits on whitespace first, so each text gets the tokens it gets
+    alone). One Doc is much cheaper than a Doc per text, but spaCy caches no piece of a Doc after one that
+    is a special case (e.g. "don't", or the newline), so the pieces not seen before are first tokenised
+    alone, which caches them."""
+
+    def __init__(self, lang: str = "en", *, max_seen: int = 500_000) -> None:
+        self.tokenizer = get_nlp(lang).tokenizer
+        self.max_seen = max_seen  # pieces remembered as cached (then forgotten, and cached again if needed)
+        self._seen: set[str] = set()
+
+    def __call__(self, texts: Sequence[str]) -> spacy.tokens.Doc:
+        text = "\n".join(texts)
+        new = set(text.split()).difference(self._seen)
+        if len(self._seen) + len(new) > self.max_seen:
+            self._seen.clear()
+        for piece in new:
+            self.tokenizer(piece)
+        self._seen.update(new)
+        return self.tokenizer(text)
+
+
+@lru_cache(maxsize=8)
+def get_batch_tokenizer(lang: str = "en") -> BatchTokenizer:
+    return BatchTokenizer(lang)
 
 
 def clean_for_model(text: str) -> str:
@@ -75,10 +104,16 @@ class LexiconMatcher:
         """Hits in a Doc made by this language's tokenizer (``get_nlp(lang)``), e.g. one already made for
         the reply's n-grams: the text is tokenised once."""
         hits = []
-        for match_id, start, end in self.matcher(doc):
+        for category, start, end in self.find_tokens(doc):
             span = doc[start:end]
-            hits.append(LexiconHit(self.nlp.vocab.strings[match_id], span.text, span.start_char, span.end_char))
+            hits.append(LexiconHit(category, span.text, span.start_char, span.end_char))
         return hits
+
+    def find_tokens(self, doc: spacy.tokens.Doc) -> list[tuple[str, int, int]]:
+        """(category, start token, end token) of every hit in a Doc made by this language's tokenizer,
+        in order, overlapping hits included; no Span is made (cheap on a Doc of a whole batch)."""
+        strings = self.nlp.vocab.strings
+        return [(strings[match_id], start, end) for match_id, start, end in self.matcher(doc)]
 
 
 @lru_cache(maxsize=8)

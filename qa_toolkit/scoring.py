@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
-from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
+from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.types import Role
@@ -41,6 +41,7 @@ class ReplyScorer:
         # one featurizer for the four (as `qa-toolkit train` saves them): compute features once per reply
         digests = {c.featurizer.fingerprint() for c in classifiers.values()}
         self.shared_featurizer = next(iter(classifiers.values())).featurizer if len(digests) == 1 else None
+        self._scores = LinearScores(list(classifiers.values())) if self.shared_featurizer is not None else None
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR) -> ReplyScorer:
@@ -51,15 +52,16 @@ class ReplyScorer:
         if not replies:
             return []
         features = views = None
-        featurizer = self.shared_featurizer
-        if featurizer is not None:
-            features, views = featurizer.transform_with_views(replies)
-            features = features.tocsr()
+        scores: list[Any] = [None] * len(self.classifiers)
+        if self.shared_featurizer is not None and self._scores is not None:
+            features, views = self.shared_featurizer.transform_with_views(replies)
+            scores = self._scores(features)
         out: list[dict[str, Any]] = [{} for _ in replies]
-        for name, clf in self.classifiers.items():
-            preds = clf.predict(replies, features=features, views=views, evidence=evidence)
-            for i, pred in enumerate(preds):
-                out[i][name] = {"label": pred.label, "confidence": round(pred.confidence, 4), "evidence": pred.evidence}
+        for (name, clf), s in zip(self.classifiers.items(), scores, strict=True):
+            found = clf.decide(replies, features=features, views=views, scores=s, evidence=evidence)
+            classes = clf.classes
+            for labels, k, p, ev in zip(out, found.winners.tolist(), found.confidences(), found.evidence, strict=True):
+                labels[name] = {"label": classes[k], "confidence": round(p, 4), "evidence": ev}
         return out
 
     def score_conversations(self, convs: Iterable[ConversationIn], *, batch: int = 500) -> Iterator[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Benchmark (not a test): all four reply labels with evidence vs VADER's one sentiment score, on the same
-real replies in the same run (the issue's target: a ratio of at least 1.0).
+real replies in the same run (the issue's target: a ratio of at least 1.0). Both run in this one process,
+one after the other, on one core: no parallelism on either side.
 
     python scripts/bench_scoring.py --replies 20000
 Needs ../shared/data (the replies) and vaderSentiment (a dev dependency).
@@ -46,7 +47,7 @@ def main() -> None:
             n_evidence += sum(bool(s["evidence"]) for s in scores.values())
         rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     t_ours = time.perf_counter() - t0
-    print(f"{len(items):,} real replies (twcs-airlines train)")
+    print(f"{len(items):,} real replies (twcs-airlines train), one process, batches of {args.batch:,}")
     print(f"VADER compound score:            {len(items) / t_vader:10,.0f} replies/s")
     print(f"four labels + evidence (ours):   {len(items) / t_ours:10,.0f} replies/s")
     print(f"ratio (ours / VADER):            {t_vader / t_ours:10.2f}")

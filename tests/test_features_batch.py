@@ -1,0 +1,191 @@
+"""The batch computations of the featurizer equal straightforward per-reply ones: dense features (values and
+evidence), batch tokenisation, hashed n-gram counts, and the four linear models scored in one pass."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from qa_toolkit.classifiers import make_pipeline_for
+from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier
+from qa_toolkit.features import (
+    _APOLOGY,
+    _DELAY_APOLOGY,
+    _EMOJI,
+    _NAME_AFTER,
+    _NAME_BEFORE_PUNCT,
+    _NOT_NAMES,
+    _NUMBER,
+    _SENTENCE,
+    _STOP,
+    _WORD,
+    DENSE_NAMES,
+    LEXICON_CATEGORIES,
+    DenseBatch,
+    ReplyContext,
+    _char_units,
+    _counts,
+    _customer_text,
+    _Tokens,
+    dense_features,
+)
+from qa_toolkit.nlp import LEXICON_LANGUAGES, clean_for_model, get_matcher, get_nlp
+
+CUSTOMER = (("customer", "My order #48213 arrived broken, the blue Corra kettle has a cracked lid!"),)
+THREAD = (
+    ("customer", "Flight DL1234 was cancelled?? I need to get to Boston tonight."),
+    ("agent", "Hi Sam, sorry to hear that. Can you DM your confirmation number?"),
+    ("customer", "Done, it's ABC123. Thanks"),
+)
+REPLIES = [
+    ReplyContext("Hi Dana, so sorry your Corra kettle arrived with a cracked lid! Order #48213 ships today.", CUSTOMER),
+    ReplyContext("Thanks for waiting, Sam. Apologies for the delay in our reply: ABC123 is on DL1234.", THREAD),
+    ReplyContext("We're sorry for any inconvenience. Please DM us https://t.co/x1 @delta ^JS", THREAD[:1]),
+    ReplyContext("", ()),
+    ReplyContext("   ", (("agent", "earlier"),)),
+    ReplyContext("thank", CUSTOMER),  # the next reply starts with "you": no phrase spans two replies
+    ReplyContext("you for your patience, Dana. 😀 Take care!", CUSTOMER),
+    ReplyContext("Hallo Jan, het spijt ons! Kunt u uw bestelnummer sturen? Fijne dag.", CUSTOMER, "nl"),
+    ReplyContext("Entschuldigung, Anna. Wie bereits erwähnt, leider können wir nicht helfen.", (), "de"),
+    ReplyContext("Désolé pour l'attente, Marc. Bonne journée !", CUSTOMER, "fr"),
+    ReplyContext("As we already told you, you should have checked the parcel. Not our problem.", CUSTOMER, None),
+    ReplyContext("Sorry, Dana. Kettle kettle KETTLE, lid #48213-B x2 ²3", CUSTOMER, "xx"),
+    ReplyContext("I'm sorry!!! Don't worry :) we'll fix it... won't we? Hi, Bob.", THREAD),
+]
+
+
+def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The dense features of one reply, computed plainly (as the featurizer did before batching)."""
+    text = rc.text or ""
+    clean = clean_for_model(text)
+    lang = rc.language if rc.language in LEXICON_LANGUAGES else "en"
+    matcher = get_matcher(lang)
+    hits = matcher.find_in_doc(get_nlp("en").make_doc(clean)) if lang == "en" else matcher.find(clean)
+    v: dict[str, float] = dict.fromkeys(DENSE_NAMES, 0.0)
+    ev: dict[str, list[str]] = {}
+    for h in hits:
+        if h.category in LEXICON_CATEGORIES:
+            v[f"lex_{h.category}"] += 1.0
+            ev.setdefault(f"lex_{h.category}", []).append(h.text)
+    words = _WORD.findall(clean)
+    sentences = [x for x in _SENTENCE.findall(clean) if x.strip()]
+    v["log_words"] = math.log1p(len(words))
+    v["sentences"] = float(len(sentences))
+    v["has_url"] = float("URL" in words)
+    v["url_only"] = float(v["has_url"] and len(words) <= 8)
+    v["questions"] = float(clean.count("?"))
+    v["exclamations"] = float(clean.count("!"))
+    v["emoji"] = 0.0 if text.isascii() else float(len(_EMOJI.findall(text)))
+    names = [n for n in _NAME_AFTER.findall(clean) + _NAME_BEFORE_PUNCT.findall(clean) if n not in _NOT_NAMES]
+    v["name_used"] = float(bool(names))
+    if names:
+        ev["name_used"] = names[:2]
+
+    def content(s: str) -> set[str]:
+        return {w for w in (x.lower() for x in _WORD.findall(s)) if len(w) >= 3 and w not in _STOP}
+
+    customer = _customer_text(rc)
+    cust_words = content(customer)
+    cust_numbers = set(_NUMBER.findall(customer))
+    reply_words = content(clean)
+    shared = sorted(reply_words & cust_words)
+    specific = [w for w in shared if len(w) >= 6 or any(c.isdigit() for c in w)]
+    v["overlap"] = float(len(shared))
+    v["overlap_ratio"] = len(shared) / max(1, len(reply_words))
+    v["overlap_specific"] = float(len(specific))
+    if shared:
+        ev["overlap"] = shared[:4]
+    if specific:
+        ev["overlap_specific"] = specific[:4]
+    reply_numbers = set(_NUMBER.findall(clean))
+    picked = sorted(reply_numbers & cust_numbers)
+    v["numbers"] = float(len(reply_numbers))
+    v["numbers_from_customer"] = float(len(picked))
+    if picked:
+        ev["numbers_from_customer"] = picked[:3]
+    apology_sentences = [x for x in sentences if _APOLOGY.search(x)]
+    if apology_sentences:
+        v["apology"] = 1.0
+        ev["apology"] = [x.strip() for x in apology_sentences[:2]]
+        overlap = sorted(set().union(*(content(x) for x in apology_sentences)) & cust_words)
+        v["apology_names_problem"] = float(len(overlap))
+        if overlap:
+            ev["apology_names_problem"] = overlap[:3]
+        v["apology_vague"] = float(any(h.category in ("vague_object", "apology_templated") for h in hits))
+        v["apology_words"] = float(sum(len(_WORD.findall(x)) for x in apology_sentences))
+        delay = _DELAY_APOLOGY.search(clean)
+        v["apology_for_delay"] = float(bool(delay))
+        if delay:
+            ev["apology_for_delay"] = [delay.group(0)]
+    v["customer_question"] = float("?" in customer)
+    v["customer_log_words"] = math.log1p(len(_WORD.findall(customer)))
+    v["customer_exclaims"] = float(customer.count("!"))
+    prior = sum(1 for role, _ in rc.context if role == "agent")
+    v["prior_agent_turns"] = float(prior)
+    v["first_reply"] = float(prior == 0)
+    v["no_context"] = float(not rc.context)
+    return v, ev
+
+
+def test_batch_dense_features_equal_the_per_reply_computation() -> None:
+    texts = [clean_for_model(rc.text) for rc in REPLIES]
+    batch = DenseBatch(REPLIES, _Tokens.of(texts))
+    for i, rc in enumerate(REPLIES):
+        values, evidence = reference_dense(rc)
+        assert dict(zip(DENSE_NAMES, batch.values[i].tolist(), strict=True)) == values, rc.text
+        assert {n: batch.evidence(i, n) for n in DENSE_NAMES if batch.evidence(i, n)} == evidence, rc.text
+        single = dense_features(rc)
+        assert (single.values, single.evidence) == (values, evidence)
+    # the cases above are exercised: "thank" + "you" in two replies is no "thank you"
+    col = {n: j for j, n in enumerate(DENSE_NAMES)}
+    assert batch.values[5, col["lex_thanks"]] == 0 and batch.values[:, col["emoji"]].sum() == 1
+    assert batch.values[1, col["apology_for_delay"]] == 1 and batch.values[7, col["lex_greeting"]] >= 1
+    assert batch.evidence(1, "numbers_from_customer") == ["ABC123"]  # the customer since the last agent reply
+
+
+def test_a_batch_is_tokenised_as_each_reply_alone() -> None:
+    texts = [clean_for_model(rc.text) for rc in REPLIES] * 2
+    tokens = _Tokens.of(texts)
+    tokenizer = get_nlp("en").tokenizer
+    for i, text in enumerate(texts):
+        alone = [(t.lower, t.idx, t.idx + len(t)) for t in tokenizer(text) if not t.is_space]
+        offset = sum(len(t) + 1 for t in texts[:i])
+        ours = [(int(h), int(s) - offset, int(e) - offset) for h, s, e, r in
+                zip(tokens.lower, tokens.start, tokens.end, tokens.rows, strict=True) if r == i]  # fmt: skip
+        assert ours == alone, text
+
+
+def test_char_units_pad_each_word_and_know_its_reply() -> None:
+    texts = ["Hi Dana", "", "OK", "İs ßig"]
+    units, groups, rows = _char_units(texts)
+    flat = [(w, i) for i, t in enumerate(texts) for w in t.lower().split()]
+    assert "".join(map(chr, units.tolist())) == "".join(f" {w} " for w, _ in flat)
+    assert groups.tolist() == [k for k, (w, _) in enumerate(flat) for _ in range(len(w) + 2)]
+    assert rows.tolist() == [i for w, i in flat for _ in range(len(w) + 2)]
+
+
+@pytest.mark.parametrize("n_rows", [1, 7, 40])
+def test_counts_equal_summed_duplicates(n_rows: int) -> None:
+    rng = np.random.default_rng(n_rows)
+    rows, cols = rng.integers(0, n_rows, 500), rng.integers(0, 64, 500)
+    expected = sp.csr_matrix((np.ones(500), (rows, cols)), shape=(n_rows, 64))
+    expected.sum_duplicates()
+    got = _counts(rows, cols, n_rows, 64)
+    for a in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(got, a), getattr(expected, a))
+
+
+def test_linear_scores_equal_each_models_own_scores() -> None:
+    X = REPLIES * 3
+    classifiers = []
+    labels = {"tone": ["friendly", "neutral", "unfriendly"] * 13, "apology": ["none", "specific"] * 19 + ["none"]}
+    for name, y in labels.items():
+        pipe = make_pipeline_for(name, n_features=2**10, char_ngrams=(2, 3), tune_decisions=False)
+        classifiers.append(ReplyClassifier(name, pipe.fit(X, y)))
+    features = classifiers[0].featurizer.transform(X)
+    for clf, scores in zip(classifiers, LinearScores(classifiers)(features), strict=True):
+        own = clf.pipeline.named_steps["clf"]._scores(clf._linear(), features)
+        assert np.array_equal(scores, own) and scores.shape == own.shape
