@@ -23,7 +23,10 @@ STOCK = ("channel_move", "apology_templated", "follow_up", "thanks", "greeting",
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """``3 unfriendly replies``, ``1 template``."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else f"{n} {word}s"
 
 
 def _templated_hits(msg: MessageIn, found: MessageHits) -> list[Hit]:
