@@ -510,11 +510,11 @@ def _load_scorer(*, no_models: bool, models_dir: Path | None):  # type: ignore[n
     """The four reply classifiers (None with ``no_models``); a model that cannot be loaded is one clear error."""
     if no_models:
         return None
-    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+    from qa_toolkit.learning import active_models_dir
     from qa_toolkit.scoring import ReplyScorer
 
-    try:
-        return ReplyScorer.load(models_dir or MODELS_DIR)
+    try:  # the active models ($QA_MODELS_DIR, else models/): the ones the app scores with
+        return ReplyScorer.load(models_dir or active_models_dir())
     except Exception as exc:  # noqa: BLE001 - a missing or stale model: say so, and how to go on without
         raise QAError(
             f"the reply models could not be loaded ({type(exc).__name__}: {exc}); retrain them with "

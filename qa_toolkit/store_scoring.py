@@ -22,6 +22,7 @@ from qa_toolkit.db.results import (
     save_results,
     unscored_conversations,
 )
+from qa_toolkit.errors import QAError
 from qa_toolkit.flagging import CorpusBuilder, FlagSettings, flag_thread
 from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.rules import Corpus, ReplyResult
@@ -143,6 +144,11 @@ def score_store(
     the admin page, say) are scored again too. Reviews are never touched. ``progress`` gets the number done
     after each batch.
     """
+    if rescore_stale and scorer is None:
+        raise QAError(
+            "scoring stale results again needs the reply models: without them every reply label in the store "
+            "would be dropped (leave out --no-models)"
+        )
     if settings is None:
         settings = FlagSettings.from_card(card) if card is not None else FlagSettings()
     summary = ScoreStoreSummary()

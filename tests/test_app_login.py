@@ -77,3 +77,57 @@ def test_the_signed_in_identity_is_stored_with_the_review(tmp_path: Path, monkey
 
     at.button(key="logout").click().run()
     assert [b.label for b in at.button] == ["Sign in"]
+
+
+@pytest.mark.parametrize(
+    ("user", "identity"),
+    [
+        ({"email": "Lead@Example.com", "email_verified": True, "sub": "1"}, "lead@example.com"),
+        ({"email": "boss@example.com", "email_verified": False, "sub": "9", "iss": "https://idp"}, "https://idp#9"),
+        ({"name": "boss@example.com", "sub": "attacker-1", "iss": "https://idp"}, "https://idp#attacker-1"),
+    ],
+)
+def test_the_identity_is_a_verified_email_or_the_subject_never_the_display_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user: dict[str, object], identity: str
+) -> None:
+    engine, ids = app_store(tmp_path, monkeypatch)
+    monkeypatch.setenv("QA_ADMINS", "boss@example.com")
+    at = app({"is_logged_in": True, **user})
+    at.session_state["conversation_id"] = ids["c-2"]
+    at.run()
+    at.switch_page(CONVERSATION).run()
+    next(b for b in at.button if b.label == "Save and mark done").click().run()
+    assert not at.exception, at.exception
+    view = results.load_conversation(engine, conversation_id=ids["c-2"])
+    assert view is not None and view.review_by(identity) is not None
+    at.switch_page("qa_toolkit/app/pages/admin.py").run()
+    assert any("Only admins" in i.value for i in at.info)  # a display name or unverified address is no admin
+
+
+def test_an_unreadable_secrets_file_keeps_the_app_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_store(tmp_path, monkeypatch)
+
+    def broken() -> bool:
+        raise common.SecretsError("the secrets file cannot be read: Illegal character (at line 2)")
+
+    monkeypatch.setattr(common, "login_configured", broken)
+    at = app({"is_logged_in": False}, auth=None).run()
+    assert not at.exception, at.exception
+    assert any("the app stays closed" in e.value for e in at.error)
+    assert not at.sidebar.text_input and not at.button  # no name field, no queue, no sign-in
+
+
+def test_login_configured_fails_closed_on_a_broken_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "unterminated\n')
+
+    class Broken:
+        def __contains__(self, key: object) -> bool:
+            raise FileNotFoundError("Error parsing secrets file")
+
+    monkeypatch.setattr(common.st, "secrets", Broken())
+    monkeypatch.setattr(common.st, "get_option", lambda name: [str(secrets)])
+    with pytest.raises(common.SecretsError, match="cannot be read"):
+        common.login_configured()
+    monkeypatch.setattr(common.st, "get_option", lambda name: [str(tmp_path / "missing.toml")])
+    assert common.login_configured() is False  # no file at all: login is simply off

@@ -9,10 +9,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import func, select
 from store_builder import build_store, conversation_records, scorecard
 
 from qa_toolkit.db import results as res
+from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.flagging import FlagSettings
 from qa_toolkit.pipeline import import_files
@@ -126,6 +128,8 @@ def test_rescore_stale_scores_again_what_other_models_or_scorecards_made(db_url:
     other = scorecard().model_copy(update={"version": 7})
     assert res.count_stale(engine, scored_with(new, other)) == 4  # type: ignore[arg-type]
     assert res.count_stale(engine, scored_with(None, scorecard())) == 4
+    with pytest.raises(QAError, match="needs the reply models"):  # it would drop every reply label
+        score_store(engine, scorer=None, card=scorecard(), rescore_stale=True)
 
 
 def test_score_store_without_a_scorer_stores_flags_and_scores(db_url: str, tmp_path: Path) -> None:

@@ -98,11 +98,13 @@ def test_score_store_scores_an_earlier_import_and_loads_no_model_when_done(
     assert "nothing to score" in again.output
     monkeypatch.undo()
 
-    # another scorecard: only --rescore-stale scores the 9 again, and a second run finds nothing
-    stale = run("score-store", "--db", db, "--no-models", "--rescore-stale")
+    # another scorecard: only --rescore-stale scores the 9 again (with the models), then finds nothing
+    refused = run("score-store", "--db", db, "--no-models", "--rescore-stale")
+    assert refused.exit_code == 2 and "needs the reply models" in refused.output.replace("\n", " ")
+    stale = run("score-store", "--db", db, "--rescore-stale")
     assert stale.exit_code == 0, stale.output
     assert "scored 9 conversations with scorecard default.v3" in stale.output
-    stale_again = run("score-store", "--db", db, "--no-models", "--rescore-stale")
+    stale_again = run("score-store", "--db", db, "--rescore-stale")
     assert "nothing to score: every stored conversation has its automatic results, made with these" in (
         stale_again.output.replace("\n", " ")
     )

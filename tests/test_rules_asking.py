@@ -107,3 +107,20 @@ def test_edge_cases_abstain() -> None:
     flag = run(RULE, no_times)
     assert flag is not None and flag.score >= 0.5  # no timestamps needed
     assert run(RULE, conv(m("agent", "Hi, how can we help?"), m("agent", "Didn't work?"))) is None
+
+
+def test_in_a_reply_tree_each_customer_is_read_against_their_own_messages() -> None:
+    tree = conv(
+        m("customer", "Flight AA100 from Boston was cancelled, I want a refund", 0, author="alice"),
+        m("agent", "Sorry Alice, DM us your booking code and we'll refund it.", 5),
+        m("customer", "Flight AA100 from Boston was cancelled, I want a refund too", 9, author="bob"),
+    )
+    assert run(RULE, tree) is None  # Bob asks for the first time, whatever Alice wrote
+    alice_again = conv(
+        m("customer", "Flight AA100 from Boston was cancelled, I want a refund", 0, author="alice"),
+        m("agent", "Thanks for reaching out!", 5),
+        m("customer", "Hello, is this the right place?", 7, author="bob"),
+        m("customer", "So where is my refund for the cancelled Boston flight AA100?", 9, author="alice"),
+    )
+    flag = run(RULE, alice_again)
+    assert flag is not None and flag.evidence[:1] == ["m4"] and "restates" in flag.reason

@@ -286,7 +286,8 @@ def test_long_v2_counts_each_customers_own_exchanges_in_a_reply_tree() -> None:
     assert run("long_back_and_forth.v2", crowd) is None
     one_long = _tree(["ann", "bob", "ann", "ann", "ann", "ann"])  # ann had five rounds
     flag = run("long_back_and_forth.v2", one_long)
-    assert flag is not None and flag.reason.startswith("5 exchanges with one customer (2 customers in the thread)")
+    assert flag is not None and flag.reason.startswith("5 exchanges with customer ann (2 customers in the thread)")
+    assert flag.evidence == ["m2", "m6", "m8", "m10", "m12"]  # the answers to ann, not to bob
     alone = _tree(["ann"] * 5)  # one customer: the thread's count, as v1
     v1, v2 = run("long_back_and_forth.v1", alone), run("long_back_and_forth.v2", alone)
     assert v1 is not None and v2 is not None and v2.score == v1.score and v2.reason == v1.reason

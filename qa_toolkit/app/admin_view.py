@@ -65,11 +65,38 @@ class BackgroundJob:
             self.finished = datetime.now(UTC)
 
 
-@st.cache_resource(show_spinner=False)
-def _jobs() -> dict[str, BackgroundJob]:
+@dataclass
+class JobBoard:
     """Background jobs by what they work on (one retraining per models folder, one rescoring per database),
-    shared across sessions."""
-    return {}
+    shared across sessions; starting one is atomic, so two admins pressing at once start one job."""
+
+    jobs: dict[str, BackgroundJob] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: str) -> BackgroundJob | None:
+        return self.jobs.get(key)
+
+    def running(self, prefix: str) -> bool:
+        """Whether any job whose key starts with ``prefix`` is running."""
+        return any(k.startswith(prefix) and j.running for k, j in list(self.jobs.items()))
+
+    def start(self, key: str, job: BackgroundJob) -> bool:
+        """Start ``job`` unless one with this key is running (then False: nothing started)."""
+        with self.lock:
+            current = self.jobs.get(key)
+            if current is not None and current.running:
+                return False
+            self.jobs[key] = job
+            job.start()
+            return True
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> JobBoard:
+    return JobBoard()
+
+
+RETRAIN, RESCORE = "retrain:", "rescore:"
 
 
 def pipeline_params() -> dict[str, Any]:
@@ -146,7 +173,7 @@ def render() -> None:
 def _retrain_section(models_dir: Path, work: Path) -> None:
     st.subheader("Retrain with the reviewers' labels")
     url = common.db_url()
-    replies, corrected = learning.review_counts(common._engine(url))
+    replies, corrected = learning.review_counts(common.engine())
     data_dir = learning.research_data_dir()
     st.write(
         f"Finished reviews confirm or correct the labels of **{replies:,}** replies "
@@ -171,7 +198,7 @@ def _retrain_section(models_dir: Path, work: Path) -> None:
         return
     jobs = _jobs()
     allowed = common.is_admin()
-    key = f"retrain:{models_dir.resolve()}"
+    key = f"{RETRAIN}{models_dir.resolve()}"
     job = jobs.get(key)
     running = job is not None and job.running
     if st.button(
@@ -189,8 +216,7 @@ def _retrain_section(models_dir: Path, work: Path) -> None:
             ),
             started_by=common.reviewer() or "?",
         )
-        jobs[key] = job
-        job.start()
+        jobs.start(key, job)
         st.rerun()
     if replies == 0:
         st.caption("Nothing to learn from yet: mark reviews done first.")
@@ -260,7 +286,12 @@ def _candidate_section(models_dir: Path, work: Path, backups_dir: Path) -> None:
         "I have read the figures: make these the active models (the current ones are kept for going back)",
         key="admin_confirm",
     )
-    if st.button("Switch to the new models", disabled=not confirm or not common.is_admin(), key="admin_activate"):
+    rescoring = _jobs().running(RESCORE)
+    if rescoring:
+        st.caption("The store is being scored again with the active models: switch when that has finished.")
+    if st.button(
+        "Switch to the new models", disabled=not confirm or not common.is_admin() or rescoring, key="admin_activate"
+    ):
         try:
             backup = learning.activate_models(
                 candidate, models_dir=models_dir, backups_dir=backups_dir, by=common.reviewer() or None
@@ -303,7 +334,12 @@ def _rollback_section(models_dir: Path, backups_dir: Path) -> None:
 
     chosen = st.selectbox("Kept models (newest first)", kept, format_func=describe, key="admin_backup")
     confirm = st.checkbox("Make these the active models again", key="admin_confirm_rollback")
-    if st.button("Go back", disabled=not confirm or chosen is None or not common.is_admin(), key="admin_rollback"):
+    rescoring = _jobs().running(RESCORE)
+    if st.button(
+        "Go back",
+        disabled=not confirm or chosen is None or not common.is_admin() or rescoring,
+        key="admin_rollback",
+    ):
         try:
             learning.rollback_models(models_dir=models_dir, backups_dir=backups_dir, backup=chosen)
         except QAError as exc:
@@ -328,9 +364,9 @@ def _rescore_section() -> None:
         st.warning(common.safe(f"The active models cannot be loaded ({why}), so the store cannot be scored again."))
         return
     now = scored_with(scorer, card)
-    stale = results.count_stale(common._engine(url), now)
+    stale = results.count_stale(common.engine(), now)
     jobs = _jobs()
-    key = f"rescore:{url}"
+    key = f"{RESCORE}{url}"
     job = jobs.get(key)
     running = job is not None and job.running
     if stale:
@@ -346,7 +382,7 @@ def _rescore_section() -> None:
         disabled=running or not stale or not common.is_admin(),
         key="admin_rescore",
     ):
-        engine = common._engine(url)
+        engine = common.engine()
 
         def work(log: Callable[[str], None]) -> store_scoring.ScoreStoreSummary:
             summary = store_scoring.score_store(
@@ -359,9 +395,7 @@ def _rescore_section() -> None:
             log(f"done: {summary.conversations:,} conversations, {summary.replies:,} replies")
             return summary
 
-        job = BackgroundJob(work=work, started_by=common.reviewer() or "?")
-        jobs[key] = job
-        job.start()
+        jobs.start(key, BackgroundJob(work=work, started_by=common.reviewer() or "?"))
         st.rerun()
     if job is not None:
         _job_status(job, "Scoring again")

@@ -162,28 +162,51 @@ def _value(key: str, default: Any = None) -> Any:
     return kept[key] if key in kept else st.session_state.get(key, default)
 
 
+class SecretsError(QAError):
+    """.streamlit/secrets.toml exists but cannot be read: the app stops rather than open without login."""
+
+
 def login_configured() -> bool:
     """True when .streamlit/secrets.toml has an ``[auth]`` section: then reviewers sign in with the team's
-    identity provider (Streamlit's built-in login, docs/app.md) instead of typing a name."""
+    identity provider (Streamlit's built-in login, docs/app.md) instead of typing a name. A secrets file
+    that exists but cannot be read raises SecretsError (fail closed: never open the app without its login)."""
     try:
         return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no or unreadable secrets file: Streamlit raises its own error types
+    except FileNotFoundError as exc:  # Streamlit's StreamlitSecretNotFoundError: missing or unreadable file
+        if any(Path(path).is_file() for path in st.get_option("secrets.files") or ()):
+            raise SecretsError(f"the secrets file cannot be read: {exc}") from None
         return False
 
 
 def signed_in_identity() -> str:
-    """The signed-in reviewer's e-mail address (else the provider's name or subject); "" when not signed in."""
+    """Who the provider says signed in, as stored with every action: the e-mail address unless the provider
+    says it is unverified, else ``<issuer>#<subject>``; "" when not signed in. The display name is never the
+    identity (anyone can usually change theirs)."""
     user = st.user
     if not user.get("is_logged_in"):
         return ""
-    return str(user.get("email") or user.get("name") or user.get("sub") or "").strip()
+    email = str(user.get("email") or "").strip()
+    if email and user.get("email_verified") is not False:
+        return email.lower()
+    sub = str(user.get("sub") or "").strip()
+    return f"{user.get('iss') or 'provider'}#{sub}" if sub else ""
 
 
 def require_sign_in() -> bool:
-    """With login switched on, a signed-out visitor sees only a sign-in button; False means stop the page."""
-    if not login_configured() or signed_in_identity():
+    """With login switched on, a signed-out visitor sees only a sign-in button; False means stop the page.
+    An unreadable secrets file stops every page with the reason."""
+    try:
+        configured = login_configured()
+    except SecretsError as exc:
+        st.error(safe(f"{exc}. Fix .streamlit/secrets.toml (docs/app.md); the app stays closed until then."))
+        return False
+    if not configured or signed_in_identity():
         return True
     st.title("qa_toolkit")
+    if st.user.get("is_logged_in"):  # signed in, but without a verified e-mail or a subject to name them by
+        st.error("Your account gives no verified e-mail address: ask the admin to check the identity provider.")
+        st.button("Sign out", key="logout_unverified", on_click=st.logout)
+        return False
     st.write("Sign in with your team's account to review conversations.")
     if not authlib_installed():
         st.error(
@@ -206,14 +229,14 @@ def authlib_installed() -> bool:
 
 def reviewer() -> str:
     """Who is acting: the signed-in identity when login is on, else the name typed in the sidebar."""
-    if login_configured():
+    if login_configured():  # pages only run after require_sign_in, so the secrets file is readable here
         return signed_in_identity()
     return (_value(REVIEWER) or "").strip()
 
 
 def admins() -> frozenset[str]:
     """Reviewers allowed to retrain, switch and rescore (the admin page): $QA_ADMINS, comma-separated names or
-    e-mail addresses, compared without case. Empty (the default) lets everyone."""
+    (with login) verified e-mail addresses, compared without case. Empty (the default) lets everyone."""
     raw = os.environ.get("QA_ADMINS", "")
     return frozenset(part.strip().casefold() for part in raw.split(",") if part.strip())
 
@@ -228,7 +251,8 @@ def sidebar() -> None:
     url = db_url()
     with st.sidebar:
         if login_configured():
-            st.write(f"Signed in as **{safe(reviewer())}**")
+            name = st.user.get("name")
+            st.write(f"Signed in as **{safe(reviewer())}**" + (f" ({safe(name)})" if name else ""))
             st.button("Sign out", key="logout", on_click=st.logout)
         else:
             st.text_input(

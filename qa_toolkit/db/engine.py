@@ -7,9 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.schema import CreateIndex
 from sqlmodel import SQLModel, create_engine
 
 from qa_toolkit.db import models  # noqa: F401  (registers the tables)
@@ -79,10 +80,15 @@ def _fmt(t: datetime) -> str:
 
 def _add_missing_indexes(engine: Engine) -> None:
     """Indexes added to a table after a store was created (create_all makes only missing tables): created
-    once, on the first open of an older store; a no-op afterwards."""
-    for table in SQLModel.metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
+    once, on the first open of an older store (``IF NOT EXISTS``: two processes opening it at once do not
+    trip over each other; on PostgreSQL the build holds writes to that table until it ends); a no-op after."""
+    existing = inspect(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            have = {ix["name"] for ix in existing.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in have:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 @lru_cache(maxsize=8)

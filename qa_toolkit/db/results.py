@@ -134,6 +134,7 @@ def save_results(bind: Bind, *, results: Sequence[ConversationResults], now: dat
     if len(set(ids)) != len(ids):
         raise QAError("save_results: a conversation occurs twice in one batch")
     with _write(bind) as conn:
+        _serialise_result_writers(conn)
         message_ids: dict[tuple[int, str], int] = {}
         for chunk in _chunks(ids):
             rows = conn.execute(
@@ -208,6 +209,17 @@ def save_results(bind: Bind, *, results: Sequence[ConversationResults], now: dat
             if rows:
                 conn.execute(insert(table), rows)
     return len(results)
+
+
+RESULT_WRITERS_LOCK = 0x5141_7273  # any constant shared by every writer of automatic results
+
+
+def _serialise_result_writers(conn: Connection) -> None:
+    """One writer of automatic results at a time (a rescoring in the app beside an import or a CLI run):
+    on PostgreSQL a transaction-scoped advisory lock, so two delete-then-insert batches on the same
+    conversations never interleave; SQLite already lets one write transaction run at a time."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(RESULT_WRITERS_LOCK)))
 
 
 def models_key(model_versions: Mapping[str, str]) -> str | None:

@@ -17,7 +17,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from qa_toolkit.rules.base import Flag, RuleContext, clamp01, register_rule
 from qa_toolkit.rules.params import CustomerAskedAgainParams
 from qa_toolkit.rules.text import clean_text, hits
-from qa_toolkit.rules.thread import quoted, turns
+from qa_toolkit.rules.thread import Turn, per_customer, quoted, turns, turns_of
 from qa_toolkit.schema import MessageIn
 
 NAME = "customer_asked_again.v1"
@@ -47,11 +47,19 @@ class AskedAgain:
 
 
 def asked_again(ctx: RuleContext, p: CustomerAskedAgainParams) -> list[AskedAgain]:
-    """Every customer turn after a human answer that pushes back or restates an earlier customer turn."""
+    """Every customer turn after a human answer that pushes back or restates an earlier customer turn; with
+    several customers in one thread (a public reply tree), each customer only against their own turns."""
+    several = per_customer(ctx)
+    sequences = [turns_of(msgs) for msgs in several.values()] if several else [turns(ctx)]
+    found = [f for seq in sequences for f in _asked_again(ctx, p, seq)]
+    return sorted(found, key=lambda f: ctx.conv.messages.index(f.messages[0]))
+
+
+def _asked_again(ctx: RuleContext, p: CustomerAskedAgainParams, sequence: list[Turn]) -> list[AskedAgain]:
     out: list[AskedAgain] = []
     earlier: list[set[str]] = []
     answered = False
-    for turn in turns(ctx):
+    for turn in sequence:
         if not turn.customer:
             answered = True
             continue

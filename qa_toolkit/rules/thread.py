@@ -22,10 +22,15 @@ def turns(ctx: RuleContext) -> list[Turn]:
     """Customer turns and agent turns (human answers only: bots, auto-replies, notes and system events
     neither answer nor break a customer turn), as in ``qa_toolkit.metrics``."""
     cached = ctx.cache.get("turns")
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = ctx.cache["turns"] = turns_of(ctx.conv.messages)
+    return cached
+
+
+def turns_of(messages: list[MessageIn]) -> list[Turn]:
+    """The turns of these messages (see ``turns``)."""
     out: list[Turn] = []
-    for msg in ctx.conv.messages:
+    for msg in messages:
         if msg.is_internal or msg.is_automated:
             continue
         if msg.role is Role.customer:
@@ -38,8 +43,20 @@ def turns(ctx: RuleContext) -> list[Turn]:
             out[-1].messages.append(msg)
         else:
             out.append(Turn(is_customer, [msg]))
-    ctx.cache["turns"] = out
     return out
+
+
+def per_customer(ctx: RuleContext) -> dict[str, list[MessageIn]]:
+    """When several customers write in one thread (told apart by author id, as in a public Twitter reply
+    tree): each customer's view of it, their own messages with every non-customer message. Empty with fewer
+    than two known customers; customers without an author id are left out."""
+    authors = {m.author for m in ctx.conv.messages if m.role is Role.customer and m.author}
+    if len(authors) < 2:
+        return {}
+    return {
+        author: [m for m in ctx.conv.messages if m.role is not Role.customer or m.author == author]
+        for author in sorted(authors)
+    }
 
 
 def answers(ctx: RuleContext) -> list[MessageIn]:

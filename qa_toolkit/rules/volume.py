@@ -10,8 +10,7 @@ from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.rules.base import Flag, RuleContext, graded, register_rule
 from qa_toolkit.rules.corpus import group_value
 from qa_toolkit.rules.params import LongBackAndForthParams, LongBackAndForthV2Params
-from qa_toolkit.rules.thread import answered_turns
-from qa_toolkit.types import Role
+from qa_toolkit.rules.thread import answered_turns, per_customer, turns_of
 
 NAME = "long_back_and_forth.v1"
 NAME_V2 = "long_back_and_forth.v2"
@@ -38,28 +37,27 @@ def long_back_and_forth(ctx: RuleContext, p: LongBackAndForthParams) -> Flag | N
     "(the largest), not the whole reply tree's.",
 )
 def long_back_and_forth_v2(ctx: RuleContext, p: LongBackAndForthV2Params) -> Flag | None:
-    per = customer_exchanges(ctx) if p.per_customer else {}
-    if len(per) < 2:
+    per = per_customer(ctx) if p.per_customer else {}
+    if not per:
         return _long(ctx, p, NAME_V2, ctx.metrics.exchanges, "exchanges")
-    n = max(per.values())
-    return _long(ctx, p, NAME_V2, n, f"exchanges with one customer ({len(per)} customers in the thread)")
+    counts = {author: compute_metrics(msgs).exchanges for author, msgs in per.items()}
+    author = max(counts, key=lambda a: (counts[a], a))
+    ts = turns_of(per[author])
+    answers = [ts[i + 1].messages[0].id for i, t in enumerate(ts[:-1]) if t.customer]
+    what = f"exchanges with customer {author} ({len(per)} customers in the thread)"
+    return _long(ctx, p, NAME_V2, counts[author], what, evidence=answers)
 
 
-def customer_exchanges(ctx: RuleContext) -> dict[str, int]:
-    """Exchanges per customer (by author id) when customers are told apart: each customer's messages with every
-    agent message, counted as the labelling guide counts a thread. Empty when no customer has an author id;
-    customers without one are left out."""
-    authors = {m.author for m in ctx.conv.messages if m.role is Role.customer and m.author}
-    if len(authors) < 2:
-        return {}
-    out = {}
-    for author in sorted(authors):
-        mine = [m for m in ctx.conv.messages if m.role is not Role.customer or m.author == author]
-        out[author] = compute_metrics(mine).exchanges
-    return out
-
-
-def _long(ctx: RuleContext, p: LongBackAndForthParams, name: str, n: int, what: str) -> Flag | None:
+def _long(
+    ctx: RuleContext,
+    p: LongBackAndForthParams,
+    name: str,
+    n: int,
+    what: str,
+    evidence: list[str] | None = None,
+) -> Flag | None:
+    """The flag for ``n`` exchanges against the absolute limit and the group baselines (which count whole
+    threads: for one customer's count in a multi-customer thread they are a little generous)."""
     if n <= 0:
         return None
     candidates: list[tuple[float, str]] = []
@@ -83,5 +81,7 @@ def _long(ctx: RuleContext, p: LongBackAndForthParams, name: str, n: int, what: 
     if not candidates:
         return None
     threshold, why = min(candidates)
-    evidence = [answer[0].id for _, answer in answered_turns(ctx)][:12]
+    if evidence is None:
+        evidence = [answer[0].id for _, answer in answered_turns(ctx)]
+    evidence = evidence[:12]
     return Flag(rule=name, score=graded(n, threshold, p.span), reason=f"{n} {what}; {why}", evidence=evidence)
