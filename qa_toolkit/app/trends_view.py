@@ -80,8 +80,12 @@ def _conversations(url: str, f: QueueFilters, drill: TrendDrill) -> tuple[list[d
 
 @lru_cache(maxsize=1)
 def time_zones() -> list[str]:
-    """Every IANA time zone name this machine knows, sorted (UTC among them)."""
-    return sorted(available_timezones() | {DEFAULT_TZ})
+    """The IANA region zones this machine knows ('Europe/Amsterdam' ...), sorted, with UTC: not the legacy
+    and tooling names ('posixrules', 'Factory', 'posix/...', 'right/...') that PostgreSQL may not know."""
+    regions = {
+        z for z in available_timezones() if "/" in z and not z.startswith(("posix/", "right/", "SystemV/"))
+    }
+    return sorted(regions | {DEFAULT_TZ})
 
 
 def default_timezone() -> str:
