@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -38,6 +38,17 @@ FormatOption = Annotated[
         "helpscout, email, twcs-airlines, ibm-cdp",
     ),
 ]
+
+
+@contextmanager
+def _conversations_progress(what: str) -> Iterator[Callable[[int], None]]:
+    """A spinner with the number of conversations done (on a terminal only); yields the function to call
+    with that number."""
+    columns = (SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,} conversations"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda n: bar.update(task, completed=n)
 
 
 def _fail(exc: Exception) -> None:
@@ -127,17 +138,7 @@ def import_(
         card = _scoring_card(scorecard) if score else None  # a bad scorecard fails before anything is imported
         if skip_invalid and rejects is None:
             rejects = Path.cwd() / f"{files[0].name}.rejects.jsonl"
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,} conversations"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("importing", total=None)
+        with _conversations_progress("importing") as done:
             summary = import_files(
                 files,
                 fmt=fmt,
@@ -145,7 +146,7 @@ def import_(
                 options=options,
                 skip_invalid=skip_invalid,
                 rejects_path=rejects,
-                progress=lambda n: bar.update(task, completed=n),
+                progress=done,
             )
     except QAError as exc:
         _fail(exc)
@@ -736,23 +737,8 @@ def _score_store_and_report(  # type: ignore[no-untyped-def]
         summary = None
         if rescore_stale or unscored_conversations(engine, limit=1):
             scorer = _load_scorer(no_models=no_models, models_dir=models_dir)
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[progress.description]{task.description}"),
-                TextColumn("{task.completed:,} conversations"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=not console.is_terminal,
-            ) as bar:
-                task = bar.add_task("scoring", total=None)
-                summary = score_store(
-                    engine,
-                    scorer=scorer,
-                    card=card,
-                    progress=lambda n: bar.update(task, completed=n),
-                    rescore_stale=rescore_stale,
-                )
+            with _conversations_progress("scoring") as done:
+                summary = score_store(engine, scorer=scorer, card=card, progress=done, rescore_stale=rescore_stale)
         counts = queue_counts(engine)
     except QAError as exc:
         _fail(exc)
