@@ -1,11 +1,17 @@
-"""Shared test fixtures: paths to our own fixture files and to ../shared/data when it is present."""
+"""Shared test fixtures: paths to our own fixture files and to ../shared/data when it is present, and
+fresh databases (SQLite, and PostgreSQL when QA_TEST_POSTGRES_URL names a server)."""
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from qa_toolkit.db.engine import get_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,6 +35,28 @@ def shared_data() -> Path:
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database file for one test."""
     return f"sqlite:///{tmp_path / 'qa.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a schema of its own in the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield db_url
+        return
+    url = os.environ.get("QA_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("QA_TEST_POSTGRES_URL not set (.ci/run starts a server)")
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    admin = get_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    try:
+        yield scoped
+    finally:
+        get_engine(scoped).dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
 
 
 @pytest.fixture(autouse=True)

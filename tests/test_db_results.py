@@ -4,9 +4,7 @@ other, coaching sets. On SQLite, and on PostgreSQL when QA_TEST_POSTGRES_URL is 
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -14,7 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from store_builder import build_store, conversation_records, scorecard, seed_results
 
@@ -31,28 +29,6 @@ from qa_toolkit.db.results import (
 from qa_toolkit.errors import QAError
 from qa_toolkit.pipeline import import_files
 from qa_toolkit.rules.base import Flag
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a schema of its own in the PostgreSQL test server."""
-    if request.param == "sqlite":
-        yield db_url
-        return
-    url = os.environ.get("QA_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("QA_TEST_POSTGRES_URL not set (.ci/run starts a server)")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    admin = get_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    try:
-        yield scoped
-    finally:
-        get_engine(scoped).dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
 
 
 @pytest.fixture
@@ -484,7 +460,6 @@ def test_coaching_sets(store: tuple[Engine, dict[str, int]]) -> None:
 def test_an_older_store_gets_indexes_added_since(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
-    from qa_toolkit.db.engine import get_engine
 
     path = tmp_path / "old.db"
     get_engine(f"sqlite:///{path}")

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from store_builder import seed_results
-from test_trends import store_url  # noqa: F401  (the SQLite / PostgreSQL fixture)
 
 from qa_toolkit.db import trend_queries as tq
 from qa_toolkit.db.engine import get_engine, sqlite_local_time
@@ -113,7 +112,7 @@ def records() -> list[dict]:
 
 
 @pytest.fixture
-def zstore(store_url: str, tmp_path: Path) -> tuple[Engine, dict[str, int]]:  # noqa: F811
+def zstore(store_url: str, tmp_path: Path) -> tuple[Engine, dict[str, int]]:
     path = tmp_path / "tz.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records()))
     import_files([path], db=store_url, parallel=False)

@@ -5,23 +5,19 @@ against the same figures computed by hand from the conversations."""
 from __future__ import annotations
 
 import math
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from store_builder import build_store, seed_results
 
 from qa_toolkit import trends
 from qa_toolkit.db import results as res
 from qa_toolkit.db import trend_queries as tq
-from qa_toolkit.db.engine import get_engine
 from qa_toolkit.db.results import CONV, FLAG, RESULT, QueueFilters
 from qa_toolkit.db.trend_queries import TrendDrill
 from qa_toolkit.errors import QAError
@@ -160,27 +156,6 @@ def test_csv_bytes_guards_formulas() -> None:
 
 
 # --------------------------------------------------------------------------- the store's aggregates
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield db_url
-        return
-    url = os.environ.get("QA_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("QA_TEST_POSTGRES_URL not set (.ci/run starts a server)")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    admin = get_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    try:
-        yield scoped
-    finally:
-        get_engine(scoped).dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
 
 
 @pytest.fixture
