@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib import resources
 
 import spacy
+from spacy.attrs import IS_SPACE, LOWER, NORM
 from spacy.matcher import PhraseMatcher
 
 LEXICON_LANGUAGES = ("en", "nl", "de", "fr")
@@ -19,13 +20,22 @@ _HANDLE = re.compile(r"(?<!\w)@\w+|__cust__|__company__")
 _SIGNATURE_TAIL = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
 
 
+_LEXEME_ATTRS = (LOWER, NORM, IS_SPACE)  # the only lexeme attributes the package reads
+
+
 @lru_cache(maxsize=8)
 def get_nlp(lang: str = "en") -> spacy.language.Language:
-    """A blank spaCy pipeline (tokenizer only) for ``lang``; English for languages spaCy lacks."""
+    """A blank spaCy pipeline (tokenizer only) for ``lang``; English for languages spaCy lacks. Its new
+    words get only the lexeme attributes the package reads: computing the other nineteen (shape,
+    like_url, like_num, ...) for every word not seen before was most of tokenising new text. Token
+    boundaries do not depend on them."""
     try:
-        return spacy.blank(lang)
+        nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError, OSError):
-        return spacy.blank("en")
+        nlp = spacy.blank("en")
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {attr: get for attr, get in getters.items() if attr in _LEXEME_ATTRS}
+    return nlp
 
 
 class BatchTokenizer:

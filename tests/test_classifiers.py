@@ -174,6 +174,32 @@ def test_committed_models_get_clear_cases_right(scorer: ReplyScorer, text: str, 
     assert 0 <= scores[label]["confidence"] <= 1 and scores[label]["evidence"]
 
 
+def test_scoring_pauses_the_garbage_collector_only_while_it_scores(
+    scorer: ReplyScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import qa_toolkit.scoring as scoring
+
+    seen: list[bool] = []
+    decide = scoring.ReplyClassifier.decide
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return decide(self, *args, **kwargs)
+
+    monkeypatch.setattr(scoring.ReplyClassifier, "decide", spy)
+    assert gc.isenabled()
+    first = scorer.score_replies(replies(["Thanks, Dana!"]))
+    assert gc.isenabled() and seen == [False] * 4  # paused inside, resumed after
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        assert scorer.score_replies(replies(["Thanks, Dana!"])) == first
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 # --------------------------------------------------------------------------- scoring contract
 
 

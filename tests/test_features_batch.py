@@ -4,6 +4,7 @@ evidence), batch tokenisation, hashed n-gram counts, and the four linear models 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -189,3 +190,44 @@ def test_linear_scores_equal_each_models_own_scores() -> None:
     for clf, scores in zip(classifiers, LinearScores(classifiers)(features), strict=True):
         own = clf.pipeline.named_steps["clf"]._scores(clf._linear(), features)
         assert np.array_equal(scores, own) and scores.shape == own.shape
+
+
+# The word-list patterns as they were before each got a first-letter lookahead (a speed-up only).
+PLAIN_PATTERNS = {
+    "name_after": (_NAME_AFTER, re.compile(
+        r"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|welcome|morning|evening|afternoon|hallo|beste|liebe[r]?|"
+        r"bonjour),?\s+([A-Z][a-z]{1,14})\b")),
+    "apology": (_APOLOGY, re.compile(
+        r"\b(sorry|apolog\w*|regret\w*|excuse\w*|excuses|spijt|entschuldig\w*|leid|désolé\w*|pardon)\b", re.I)),
+    "delay": (_DELAY_APOLOGY, re.compile(
+        r"\b(sorry|apolog\w*)\b[^.!?]{0,40}\b(delay(ed)? (in|response|reply)|wait|late reply|slow)", re.I)),
+}  # fmt: skip
+WORDS = (
+    "hi hello hey dear thanks thank you sorry welcome morning evening afternoon hallo beste lieber liebe bonjour "
+    "apologies apologise regret regrettably excuse excuses spijt entschuldigung leid désolée pardon"
+).split()
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_PATTERNS))
+def test_word_list_patterns_match_as_without_their_lookahead(name: str) -> None:
+    fast, plain = PLAIN_PATTERNS[name]
+    variants = [w for word in WORDS for w in (word, word.upper(), word.title(), "x" + word, word + "s")]
+    texts = [f"{w}, Dana. {w} Sam! ({w} for the delay in our reply) {w} you for your wait" for w in variants]
+    texts += [clean_for_model(rc.text) for rc in REPLIES] + ["ſorry for the ſlow reply, Kim.", "İ apologise"]
+    text = "\x00".join(texts)
+    found = [(m.start(), m.groups()) for m in fast.finditer(text)]
+    assert found == [(m.start(), m.groups()) for m in plain.finditer(text)]
+    assert len(found) > 20
+
+
+def test_trimmed_lexemes_tokenise_as_spacy_does() -> None:
+    """``get_nlp`` gives new words only the attributes the package reads; tokens are spaCy's own."""
+    import spacy
+
+    text = ("Hi @sam_99, see https://t.co/Ab1?x=2 or www.example.com/help. E-mail me@x.org! I'm £25.50 "
+            "down (order #48213-B), can't log in :-( 😀 U.S.A. 10:30am 3x ... “quoted” — ok?\nNew line")  # fmt: skip
+    ours = get_nlp("en").make_doc(text)
+    theirs = spacy.blank("en").make_doc(text)
+    assert [(t.text, t.idx, t.lower_, t.is_space) for t in ours] == [
+        (t.text, t.idx, t.lower_, t.is_space) for t in theirs
+    ]

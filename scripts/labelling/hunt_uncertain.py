@@ -17,7 +17,7 @@ from pathlib import Path
 from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.artefacts import load_all
-from qa_toolkit.classifiers.training import context_of
+from qa_toolkit.classifiers.training import context_of, seed_labels_path
 from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
 TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
@@ -37,7 +37,7 @@ def main() -> None:
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
-    done = excluded_items(args.exclude)
+    done = excluded_items([*args.exclude, seed_labels_path(data)])  # never re-read a seed label
     seen: set[str] = set()
     pool = []
     for item in (i for s in TRAIN_SPLITS for i in iter_reply_items(s, data)):
