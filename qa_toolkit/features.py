@@ -1,6 +1,7 @@
 """Features of an agent reply read with the conversation before it: hashed word and character n-grams of
-the reply, and dense features from lexicons and from the context (what the customer said, names, numbers,
-what the apology is about). One fitted ``ReplyFeaturizer`` serves all four classifiers."""
+the reply, dense features from lexicons and from the context (what the customer said, names, numbers,
+what the apology is about), and the reply's mean static word vector. One fitted ``ReplyFeaturizer`` serves
+all four classifiers."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from sklearn.utils.validation import check_is_fitted
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
 from spacy.tokens import Doc
 
+from qa_toolkit.errors import QAError
 from qa_toolkit.nlp import LEXICON_LANGUAGES, LexiconHit, clean_for_model, get_batch_tokenizer, get_matcher, get_nlp
+from qa_toolkit.word_vectors import load_word_vectors
 
 LEXICON_CATEGORIES = (
     "apology_templated", "apology_marker", "vague_object", "greeting", "thanks", "empathy", "sign_off",
@@ -112,6 +115,7 @@ DENSE_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 _COL = {name: j for j, name in enumerate(DENSE_NAMES)}  # dense feature -> column
 _LEX = {category: _COL[f"lex_{category}"] for category in LEXICON_CATEGORIES}
+_SIF = 1e-3  # the smoothing of the word vectors' inverse-frequency weights
 _SEP = "\x00"  # joins a batch's texts for the regexes above: none of them matches it, so no match spans two
 
 
@@ -284,6 +288,11 @@ class DenseBatch:
         vague = v[:, _COL["lex_vague_object"]] + v[:, _COL["lex_apology_templated"]] > 0
         self._set("apology_vague", v[:, _COL["apology"]] * vague)
 
+    @property
+    def words(self) -> list[list[str]]:
+        """Each reply's words (the cleaned text's runs of letters and digits, as written)."""
+        return self._words
+
     def evidence(self, i: int, name: str) -> list[str]:
         """The words behind feature ``name`` of reply ``i`` (empty when there are none)."""
         found = self._found.get((i, name))
@@ -417,8 +426,10 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     """ReplyContext -> sparse matrix: TF-IDF-weighted hashed word n-grams (spaCy tokens) and character
-    n-grams of the cleaned reply, and scaled dense features (``DenseBatch``). A batch is tokenised once, as
-    one Doc; its tokens serve the word n-grams and the lexicon matches."""
+    n-grams of the cleaned reply, scaled dense features (``DenseBatch``) and the reply's mean word vector
+    (``qa_toolkit.word_vectors``: what the reply is about, in words the training replies may never have
+    used). A batch is tokenised once, as one Doc; its tokens serve the word n-grams and the lexicon
+    matches."""
 
     def __init__(
         self,
@@ -427,11 +438,13 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         char_ngrams: tuple[int, int] | None = (2, 5),
         n_features: int = 2**18,
         dense_weight: float = 1.0,
+        vector_weight: float | None = 0.5,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
         self.dense_weight = dense_weight
+        self.vector_weight = vector_weight  # None: no word-vector block
 
     def _counts(self, tokens: _Tokens) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
         n = len(tokens.texts)
@@ -454,9 +467,36 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         self.word_idf_ = _idf(word)
         self.char_idf_ = _idf(char) if char is not None else None
         self.dense_names_ = list(DENSE_NAMES)
-        self.scaler_ = StandardScaler().fit(DenseBatch(X, tokens).values)
+        dense = DenseBatch(X, tokens)
+        self.scaler_ = StandardScaler().fit(dense.values)
         self.word_names_ = self._word_names(tokens.texts)
+        if self.vector_weight is not None:
+            self._fit_vectors(dense)
         return self
+
+    def _fit_vectors(self, dense: DenseBatch) -> None:
+        """The word-vector block's fitted state: each piece's weight (smooth inverse frequency over the
+        training replies: a / (a + share of replies holding it)), the training replies' mean vector (taken
+        off, so the block says how a reply differs from a typical one) and the table's digest."""
+        vectors = load_word_vectors()
+        counts = vectors.piece_counts(dense.words)
+        holding = np.bincount(counts.indices, minlength=len(vectors.words)) / max(1, counts.shape[0])
+        self.vector_piece_weights_ = (_SIF / (_SIF + holding)).astype(np.float32)
+        self.vector_mean_ = vectors.means(counts, self.vector_piece_weights_).mean(axis=0)
+        self.vectors_digest_ = vectors.digest
+        self.vector_dims_ = vectors.dims
+
+    def _vector_block(self, dense: DenseBatch) -> sp.csr_matrix:
+        """Each reply's weighted mean word vector, centred, L2-normalised and scaled by ``vector_weight``."""
+        vectors = load_word_vectors()
+        if vectors.digest != self.vectors_digest_:
+            raise QAError(
+                "models/word-vectors-v1/vectors.npz is not the table these models were trained with; "
+                "restore it or retrain with `qa-toolkit train`"
+            )
+        means = vectors.means(vectors.piece_counts(dense.words), self.vector_piece_weights_) - self.vector_mean_
+        means = normalize(means) * float(self.vector_weight or 0.0)
+        return sp.csr_matrix(means)
 
     def _word_names(self, texts: Sequence[str]) -> dict[int, str]:
         """Column -> the word n-gram text behind it, for every n-gram seen in training (a column never
@@ -484,6 +524,8 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         dense = DenseBatch(X, tokens)
         values = dense.values[:, [_COL[name] for name in self.dense_names_]]
         blocks.append(sp.csr_matrix(self.scaler_.transform(values) * self.dense_weight))
+        if self.vector_weight is not None:
+            blocks.append(self._vector_block(dense))
         return sp.hstack(blocks, format="csr"), dense
 
     def transform(self, X: Sequence[ReplyContext]) -> sp.csr_matrix:
@@ -501,6 +543,9 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
             h.update(self.char_idf_.tobytes())
         h.update(self.scaler_.mean_.tobytes())
         h.update(self.scaler_.scale_.tobytes())
+        if self.vector_weight is not None:
+            h.update(self.vectors_digest_.encode())
+            h.update(self.vector_piece_weights_.tobytes())
         return h.hexdigest()
 
     # ------------------------------------------------------------------ explaining columns
@@ -509,11 +554,17 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     def dense_offset(self) -> int:
         return self.n_features * (2 if self.char_ngrams is not None else 1)
 
+    @property
+    def n_columns(self) -> int:
+        """How many columns ``transform`` gives: word, character, dense, then word-vector columns."""
+        vector_dims = self.vector_dims_ if self.vector_weight is not None else 0
+        return self.dense_offset + len(self.dense_names_) + vector_dims
+
     def column_name(self, col: int) -> str | None:
         """A human-readable name for a column: the word n-gram itself, ``dense:<feature>``, or None for a
         character n-gram (not shown) or a word column never seen in training."""
         if col < self.n_features:
             return self.word_names_.get(col)
-        if col >= self.dense_offset:
+        if self.dense_offset <= col < self.dense_offset + len(self.dense_names_):
             return f"dense:{self.dense_names_[col - self.dense_offset]}"
-        return None
+        return None  # a character n-gram or a word-vector dimension

@@ -58,8 +58,29 @@ def test_featurizer_follows_the_scikit_learn_contract(tmp_path: Path) -> None:
     X = f.transform(replies(WARM[:2]))
     again = pickle.loads(pickle.dumps(f)).transform(replies(WARM[:2]))
     assert (X != again).nnz == 0
-    assert X.shape == (2, 2 * 2**12 + len(f.dense_names_))
+    assert X.shape == (2, 2 * 2**12 + len(f.dense_names_) + 64) and f.n_columns == X.shape[1]
     assert f.fingerprint() == pickle.loads(pickle.dumps(f)).fingerprint()
+    assert (
+        ReplyFeaturizer(n_features=2**12, char_ngrams=(3, 4), vector_weight=None).fit(replies(WARM)).n_columns
+        == 2 * 2**12 + 38
+    )
+
+
+def test_word_vectors_put_related_replies_close_together() -> None:
+    """The reply's mean word vector: a unit vector (times the weight) that is closer for two replies about
+    the same thing in different words than for replies about different things; unknown words are split
+    into the vocabulary's pieces."""
+    from qa_toolkit.word_vectors import load_word_vectors
+
+    f = ReplyFeaturizer(n_features=2**10, vector_weight=1.0).fit(replies(WARM + COLD))
+    texts = ["Your suitcase is lost, we are tracing the luggage.", "We are looking for your missing baggage.",
+             "Your refund for the cancelled booking is on its way."]  # fmt: skip
+    V = f.transform(replies(texts))[:, f.n_columns - 64 :].toarray()
+    assert np.allclose(np.linalg.norm(V, axis=1), 1.0)
+    assert V[0] @ V[1] > V[0] @ V[2]
+    vectors = load_word_vectors()
+    assert len(vectors.pieces("luggage")) == 1 and len(vectors.pieces("unrefundability")) > 1
+    assert vectors.pieces("\u2603\u2603") == ()
 
 
 def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:

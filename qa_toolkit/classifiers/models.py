@@ -176,7 +176,7 @@ class ReplyClassifier:
         grams = {col: gram for col, gram in f.word_names_.items() if _informative(gram)}
         wanted = set(_EVIDENCE_FEATURES.get(self.name, ()))
         dense = {f.dense_offset + i: n for i, n in enumerate(f.dense_names_) if n in wanted}
-        mask = np.zeros(f.dense_offset + len(f.dense_names_), dtype=bool)
+        mask = np.zeros(f.n_columns, dtype=bool)  # word-vector columns, like character n-grams, never shown
         mask[list(grams)] = True
         mask[list(dense)] = True
         coef = self._linear().coef_

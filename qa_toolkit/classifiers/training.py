@@ -159,6 +159,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 ),  # fmt: skip
                 "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
                 "featurizer_fingerprint": featurizer.fingerprint(),
+                "word_vectors": _word_vectors_note(featurizer),
             },  # fmt: skip
         }
         save_model(name, fitted, card, models_dir)
@@ -166,6 +167,15 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
         log(f"  {name}: saved")
     evaluate_all(data_dir, models_dir=models_dir, names=names, log=log)
     return cards
+
+
+def _word_vectors_note(featurizer: Any) -> str | None:
+    """Which word-vector table the featurizer reads (None when it has no word-vector block)."""
+    if featurizer.vector_weight is None:
+        return None
+    return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
+            f"{featurizer.vector_dims_} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
+            f"{featurizer.vector_weight}")  # fmt: skip
 
 
 TARGET_MACRO_F1 = {"tone": 0.80, "personalisation": 0.88, "apology": 0.90, "resolution": 0.87}

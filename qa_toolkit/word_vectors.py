@@ -1,0 +1,132 @@
+"""Static word vectors for the reply classifiers: every entry of the vocabulary of the sentence model
+all-MiniLM-L6-v2 (Apache-2.0) embedded on its own and reduced by PCA. ``scripts/build_word_vectors.py`` builds
+the table once (it needs torch and the model, the ``vectors`` extra); ``models/word-vectors-v1/`` ships it
+(``vectors.npz`` and a ``card.json``). Scoring only looks words up in the table: no torch, nothing downloaded.
+
+A word outside the vocabulary is split into the vocabulary's word pieces (WordPiece: the longest known
+prefix, then the longest known ``##`` continuation, and so on), as the model itself reads it. A text's vector
+is the weighted mean of its pieces' vectors; the weights (smooth inverse frequency, fitted on the training
+replies by ``ReplyFeaturizer``) let rare, telling pieces count more than "the" or "to"."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from qa_toolkit.errors import QAError
+from qa_toolkit.settings import ROOT
+
+VECTORS_NAME = "word-vectors-v1"
+VECTORS_PATH = ROOT / "models" / VECTORS_NAME / "vectors.npz"
+_MAX_WORD = 40  # longer "words" (hashes, glued URLs) are not looked up: the model truncates them anyway
+
+
+@dataclass
+class WordVectors:
+    """The table: ``words[i]`` (a vocabulary entry; ``##`` marks a continuation piece) has vector
+    ``table[i]``."""
+
+    words: list[str]
+    table: np.ndarray  # float32, one row per word
+    digest: str  # of the file it was read from: the fitted featurizer checks it
+    index: dict[str, int] = field(init=False, repr=False)
+    _pieces: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @property
+    def dims(self) -> int:
+        return int(self.table.shape[1])
+
+    def pieces(self, word: str) -> tuple[int, ...]:
+        """The rows of a lower-cased word: itself when known, else its word pieces; () when it cannot be
+        split into known pieces. Cached."""
+        found = self._pieces.get(word)
+        if found is not None:
+            return found
+        row = self.index.get(word)
+        if row is not None:
+            found = (row,)
+        elif len(word) > _MAX_WORD:
+            found = ()
+        else:
+            found = self._word_pieces(word)
+        if len(self._pieces) > 500_000:  # a bounded cache: forget and start again
+            self._pieces.clear()
+        self._pieces[word] = found
+        return found
+
+    def _word_pieces(self, word: str) -> tuple[int, ...]:
+        rows: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                row = self.index.get(word[start:end] if start == 0 else "##" + word[start:end])
+                if row is not None:
+                    rows.append(row)
+                    break
+                end -= 1
+            else:
+                return ()
+            start = end
+        return tuple(rows)
+
+    def piece_counts(self, texts_words: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """How often each piece occurs in each text (a row per text, a column per table row), from the
+        texts' words (any case)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        pieces = self.pieces
+        for i, words in enumerate(texts_words):
+            for word in words:
+                found = pieces(word.lower())
+                cols.extend(found)
+                rows.extend([i] * len(found))
+        data = np.ones(len(cols), dtype=np.float64)
+        counts = sp.csr_matrix((data, (rows, cols)), shape=(len(texts_words), len(self.words)))
+        counts.sum_duplicates()
+        return counts
+
+    def means(self, counts: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
+        """Each text's weighted mean vector (zeros for a text with no known piece)."""
+        weighted = counts @ sp.diags(weights)
+        total = np.asarray(weighted.sum(axis=1)).ravel()
+        out = np.asarray(weighted @ self.table, dtype=np.float64)
+        nonzero = total > 0
+        out[nonzero] /= total[nonzero, None]
+        return out
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def load_word_vectors(path: Path = VECTORS_PATH) -> WordVectors:
+    """The shipped table (read once per process); QAError naming the file when it is missing or broken."""
+    if not path.exists():
+        raise QAError(
+            f"{path}: the word vectors the reply classifiers use are missing; they ship with the project "
+            "(models/word-vectors-v1/), or rebuild them with scripts/build_word_vectors.py"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            words = [str(w) for w in data["words"].tolist()]
+            table = data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError) as exc:
+        raise QAError(f"{path}: not a word-vector table ({exc})") from exc
+    if table.ndim != 2 or len(words) != table.shape[0]:
+        raise QAError(f"{path}: {len(words)} words but a table of shape {table.shape}")
+    return WordVectors(words, table, file_digest(path))
