@@ -37,6 +37,7 @@ class WordVectors:
     digest: str  # of the file it was read from: the fitted featurizer checks it
     index: dict[str, int] = field(init=False, repr=False)
     _pieces: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
+    _as_written: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {w: i for i, w in enumerate(self.words)}
@@ -81,15 +82,20 @@ class WordVectors:
 
     def piece_counts(self, texts_words: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """How often each piece occurs in each text (a row per text, a column per table row), from the
-        texts' words (any case)."""
+        texts' words in any case (the pieces of each word as written are cached too)."""
         rows: list[int] = []
         cols: list[int] = []
-        pieces = self.pieces
+        cached = self._as_written
         for i, words in enumerate(texts_words):
+            before = len(cols)
             for word in words:
-                found = pieces(word.lower())
-                cols.extend(found)
-                rows.extend([i] * len(found))
+                found = cached.get(word)
+                if found is None:
+                    if len(cached) > 500_000:
+                        cached.clear()
+                    found = cached[word] = self.pieces(word.lower())
+                cols += found
+            rows += [i] * (len(cols) - before)
         data = np.ones(len(cols), dtype=np.float64)
         counts = sp.csr_matrix((data, (rows, cols)), shape=(len(texts_words), len(self.words)))
         counts.sum_duplicates()
