@@ -83,6 +83,21 @@ def test_word_vectors_put_related_replies_close_together() -> None:
     assert vectors.pieces("\u2603\u2603") == ()
 
 
+def test_a_missing_or_different_word_vector_table_is_a_clear_error(tmp_path: Path) -> None:
+    from qa_toolkit.errors import QAError
+    from qa_toolkit.word_vectors import load_word_vectors
+
+    with pytest.raises(QAError, match="missing.npz: the word vectors"):
+        load_word_vectors(tmp_path / "missing.npz")
+    (tmp_path / "broken.npz").write_bytes(b"not a table")
+    with pytest.raises(QAError, match="broken.npz: not a word-vector table"):
+        load_word_vectors(tmp_path / "broken.npz")
+    f = ReplyFeaturizer(n_features=2**10).fit(replies(WARM + COLD))
+    f.vectors_digest_ = "0" * 64  # as if trained with another table
+    with pytest.raises(QAError, match="not the table these models were trained with"):
+        f.transform(replies(WARM[:1]))
+
+
 def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:
     f = ReplyFeaturizer(n_features=2**16, char_ngrams=(2, 4)).fit(replies(WARM + COLD))
     a = f.transform(replies(["Happy to help", "Not our problem"]))
