@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 
 from qa_toolkit.errors import QAError
 from qa_toolkit.nlp import LEXICON_LANGUAGES, LexiconHit, clean_for_model, get_batch_tokenizer, get_matcher, get_nlp
-from qa_toolkit.word_vectors import load_word_vectors
+from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
 LEXICON_CATEGORIES = (
     "apology_templated", "apology_marker", "vague_object", "greeting", "thanks", "empathy", "sign_off",
@@ -474,30 +474,6 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
             self._fit_vectors(dense)
         return self
 
-    def _fit_vectors(self, dense: DenseBatch) -> None:
-        """The word-vector block's fitted state: each piece's weight (smooth inverse frequency over the
-        training replies: a / (a + share of replies holding it)), the training replies' mean vector (taken
-        off, so the block says how a reply differs from a typical one) and the table's digest."""
-        vectors = load_word_vectors()
-        counts = vectors.piece_counts(dense.words)
-        holding = np.bincount(counts.indices, minlength=len(vectors.words)) / max(1, counts.shape[0])
-        self.vector_piece_weights_ = (_SIF / (_SIF + holding)).astype(np.float32)
-        self.vector_mean_ = vectors.means(counts, self.vector_piece_weights_).mean(axis=0)
-        self.vectors_digest_ = vectors.digest
-        self.vector_dims_ = vectors.dims
-
-    def _vector_block(self, dense: DenseBatch) -> sp.csr_matrix:
-        """Each reply's weighted mean word vector, centred, L2-normalised and scaled by ``vector_weight``."""
-        vectors = load_word_vectors()
-        if vectors.digest != self.vectors_digest_:
-            raise QAError(
-                "models/word-vectors-v1/vectors.npz is not the table these models were trained with; "
-                "restore it or retrain with `qa-toolkit train`"
-            )
-        means = vectors.means(vectors.piece_counts(dense.words), self.vector_piece_weights_) - self.vector_mean_
-        means = normalize(means) * float(self.vector_weight or 0.0)
-        return sp.csr_matrix(means)
-
     def _word_names(self, texts: Sequence[str]) -> dict[int, str]:
         """Column -> the word n-gram text behind it, for every n-gram seen in training (a column never
         seen has no weight, so it never becomes evidence); the first one seen keeps a shared column."""
@@ -512,6 +488,48 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
             for c, g in zip(cols.tolist(), grams, strict=True):
                 names.setdefault(c, g)
         return names
+
+    def _fit_vectors(self, dense: DenseBatch) -> None:
+        """The word-vector block's fitted state: each piece's weight (smooth inverse frequency over the
+        training replies: a / (a + share of replies holding it)), the training replies' mean vector (taken
+        off, so the block says how a reply differs from a typical one), the table's digest and the lookup
+        rules' version."""
+        vectors = load_word_vectors()
+        counts = vectors.piece_counts(dense.words)
+        holding = np.bincount(counts.indices, minlength=len(vectors.words)) / max(1, counts.shape[0])
+        self.vector_piece_weights_ = (_SIF / (_SIF + holding)).astype(np.float32)
+        means, known = vectors.means(counts, self.vector_piece_weights_)
+        self.vector_mean_ = means[known].mean(axis=0) if known.any() else np.zeros(vectors.dims)
+        self.vectors_digest_ = vectors.digest
+        self.vector_dims_ = vectors.dims
+        self.vector_lookup_ = LOOKUP_VERSION
+
+    def check_vectors(self) -> WordVectors | None:
+        """The word-vector table this fitted featurizer reads (None without a word-vector block); QAError
+        when it is missing, or is not the table or lookup it was trained with."""
+        if self.vector_weight is None:
+            return None
+        vectors = load_word_vectors()
+        if vectors.digest != self.vectors_digest_ or getattr(self, "vector_lookup_", None) != LOOKUP_VERSION:
+            raise QAError(
+                "models/word-vectors-v1/vectors.npz or its lookup is not what these models were trained "
+                "with; restore the shipped table or retrain with `qa-toolkit train`"
+            )
+        return vectors
+
+    def _vector_block(self, dense: DenseBatch) -> sp.csr_matrix:
+        """Each reply's weighted mean word vector, centred, L2-normalised and scaled by ``vector_weight``;
+        zeros for a reply with no known word (an empty reply is not an unusual one)."""
+        vectors = self.check_vectors()
+        assert vectors is not None
+        means, known = vectors.means(vectors.piece_counts(dense.words), self.vector_piece_weights_)
+        means = normalize(means - self.vector_mean_) * float(self.vector_weight or 0.0)
+        means[~known] = 0.0
+        return sp.csr_matrix(means)
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("vector_weight", None)  # featurizers saved before the word vectors had none
+        super().__setstate__(state)
 
     def transform_with_views(self, X: Sequence[ReplyContext]) -> tuple[sp.csr_matrix, DenseBatch]:
         """The features, and the dense features with their evidence (``DenseBatch``)."""
@@ -544,8 +562,9 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         h.update(self.scaler_.mean_.tobytes())
         h.update(self.scaler_.scale_.tobytes())
         if self.vector_weight is not None:
-            h.update(self.vectors_digest_.encode())
+            h.update(f"{self.vectors_digest_}/{getattr(self, 'vector_lookup_', None)}".encode())
             h.update(self.vector_piece_weights_.tobytes())
+            h.update(self.vector_mean_.tobytes())
         return h.hexdigest()
 
     # ------------------------------------------------------------------ explaining columns

@@ -40,6 +40,7 @@ from qa_toolkit.classifiers.training import (
     fit_classifiers,
     load_labelled,
     training_label_records,
+    word_vectors_note,
 )
 from qa_toolkit.datasets import shared_data_dir
 from qa_toolkit.db import results
@@ -529,6 +530,7 @@ def _card(
             ),
             "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
             "featurizer_fingerprint": featurizer.fingerprint(),
+            "word_vectors": word_vectors_note(featurizer),
         },
         "retrained_with_reviews": {"date": created, "evaluation": evaluation_kind, "note": note},
     }
@@ -631,6 +633,12 @@ def rollback_models(
     chosen = Path(backup) if backup is not None else next(iter(list_backups(backups_dir)), None)
     if chosen is None or not _complete(chosen):
         raise QAError(f"no kept models to go back to in {backups_dir}")
+    from qa_toolkit.scoring import ReplyScorer
+
+    try:
+        ReplyScorer.load(chosen)
+    except Exception as exc:  # noqa: BLE001 - any load failure means: do not switch
+        raise QAError(f"{chosen}: the kept models do not load ({exc}); nothing changed") from None
     _backup(models_dir, backups_dir, reason=f"replaced by a rollback to {chosen.name}", now=now)
     _install(chosen, models_dir)
     return chosen

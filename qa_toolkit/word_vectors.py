@@ -11,6 +11,11 @@ replies by ``ReplyFeaturizer``) let rare, telling pieces count more than "the" o
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +29,21 @@ from qa_toolkit.settings import ROOT
 
 VECTORS_NAME = "word-vectors-v1"
 VECTORS_PATH = ROOT / "models" / VECTORS_NAME / "vectors.npz"
-_MAX_WORD = 40  # longer "words" (hashes, glued URLs) are not looked up: the model truncates them anyway
+LOOKUP_VERSION = 2  # how words become pieces; a fitted featurizer refuses another version (retrain)
+_MAX_WORD = 100  # the model reads a longer word as unknown ([UNK]); so do we
+_SKIPPED = frozenset({"URL", "HANDLE", "SIGNOFF"})  # clean_for_model's placeholders say nothing of the topic
+_DIGIT = re.compile(r"\d")
+# CJK ideographs: the model reads each one as a word of its own (BERT's basic tokenizer)
+_CJK = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f])")
+
+
+def normalise(word: str) -> str:
+    """A word as the (uncased) model's vocabulary spells it: lower case, accents stripped ("désolé" ->
+    "desole"), as BERT's basic tokenizer does before looking words up."""
+    word = word.lower()
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.category(ch) != "Mn")
 
 
 @dataclass
@@ -47,18 +66,16 @@ class WordVectors:
         return int(self.table.shape[1])
 
     def pieces(self, word: str) -> tuple[int, ...]:
-        """The rows of a lower-cased word: itself when known, else its word pieces; () when it cannot be
-        split into known pieces. Cached."""
+        """The rows of a word as the model reads it (``normalise``d; CJK ideographs one by one): itself when
+        known, else its word pieces; () when it cannot be split into known pieces. Cached."""
         found = self._pieces.get(word)
         if found is not None:
             return found
-        row = self.index.get(word)
-        if row is not None:
-            found = (row,)
-        elif len(word) > _MAX_WORD:
-            found = ()
-        else:
-            found = self._word_pieces(word)
+        found = ()
+        for part in _CJK.split(normalise(word)):
+            if part:
+                row = self.index.get(part)
+                found += (row,) if row is not None else () if len(part) > _MAX_WORD else self._word_pieces(part)
         if len(self._pieces) > 500_000:  # a bounded cache: forget and start again
             self._pieces.clear()
         self._pieces[word] = found
@@ -81,10 +98,13 @@ class WordVectors:
         return tuple(rows)
 
     def piece_counts(self, texts_words: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """How often each piece occurs in each text (a row per text, a column per table row), from the
-        texts' words in any case (the pieces of each word as written are cached too)."""
+        """Each text's pieces (a row per text, a column per table row) from its words as written: a word
+        counts once, shared among its pieces (so a name cut into five pieces does not count five times).
+        Words with digits (order numbers, times, prices) and the placeholders are left out: they say
+        nothing of what the reply is about, and as pieces ("48", "##21") they would say something wrong."""
         rows: list[int] = []
         cols: list[int] = []
+        data: list[float] = []
         cached = self._as_written
         for i, words in enumerate(texts_words):
             before = len(cols)
@@ -93,22 +113,25 @@ class WordVectors:
                 if found is None:
                     if len(cached) > 500_000:
                         cached.clear()
-                    found = cached[word] = self.pieces(word.lower())
-                cols += found
+                    skip = word in _SKIPPED or _DIGIT.search(word) is not None
+                    found = cached[word] = () if skip else self.pieces(word)
+                if found:
+                    cols += found
+                    data += [1.0 / len(found)] * len(found)
             rows += [i] * (len(cols) - before)
-        data = np.ones(len(cols), dtype=np.float64)
-        counts = sp.csr_matrix((data, (rows, cols)), shape=(len(texts_words), len(self.words)))
+        counts = sp.csr_matrix((np.array(data), (rows, cols)), shape=(len(texts_words), len(self.words)))
         counts.sum_duplicates()
         return counts
 
-    def means(self, counts: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
-        """Each text's weighted mean vector (zeros for a text with no known piece)."""
+    def means(self, counts: sp.csr_matrix, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's weighted mean vector (zeros for a text with no known piece), and which texts had
+        one."""
         weighted = counts @ sp.diags(weights)
         total = np.asarray(weighted.sum(axis=1)).ravel()
         out = np.asarray(weighted @ self.table, dtype=np.float64)
-        nonzero = total > 0
-        out[nonzero] /= total[nonzero, None]
-        return out
+        known = total > 0
+        out[known] /= total[known, None]
+        return out, known
 
 
 def file_digest(path: Path) -> str:
@@ -119,20 +142,26 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def load_word_vectors(path: Path | None = None) -> WordVectors:
+    """The table at ``path`` (default: the shipped one), read once per process; QAError naming the file
+    when it is missing or broken."""
+    return _load(Path(path or VECTORS_PATH).resolve())
+
+
 @lru_cache(maxsize=4)
-def load_word_vectors(path: Path = VECTORS_PATH) -> WordVectors:
-    """The shipped table (read once per process); QAError naming the file when it is missing or broken."""
+def _load(path: Path) -> WordVectors:
     if not path.exists():
         raise QAError(
             f"{path}: the word vectors the reply classifiers use are missing; they ship with the project "
             "(models/word-vectors-v1/), or rebuild them with scripts/build_word_vectors.py"
         )
+    raw = path.read_bytes()  # read once: the digest is of exactly what is loaded
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             words = [str(w) for w in data["words"].tolist()]
             table = data["vectors"].astype(np.float32)
-    except (OSError, KeyError, ValueError) as exc:
-        raise QAError(f"{path}: not a word-vector table ({exc})") from exc
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise QAError(f"{path}: not a word-vector table ({exc or type(exc).__name__})") from exc
     if table.ndim != 2 or len(words) != table.shape[0]:
         raise QAError(f"{path}: {len(words)} words but a table of shape {table.shape}")
-    return WordVectors(words, table, file_digest(path))
+    return WordVectors(words, table, hashlib.sha256(raw).hexdigest())

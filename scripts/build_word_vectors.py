@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.word_vectors import VECTORS_PATH, file_digest, load_word_vectors
+from qa_toolkit.word_vectors import VECTORS_PATH, file_digest
 
 
 def main() -> None:
@@ -69,7 +69,6 @@ def main() -> None:
         "library_versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
     }
     (args.out.parent / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-    load_word_vectors.cache_clear()
     print(f"{len(keep):,} words x {args.dims} dims in {time.time() - t0:.0f} s -> {args.out}")
     print(f"PCA keeps {card['explained_variance']:.1%} of the variance; {args.out.stat().st_size / 1e6:.1f} MB")
 

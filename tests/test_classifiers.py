@@ -89,13 +89,52 @@ def test_a_missing_or_different_word_vector_table_is_a_clear_error(tmp_path: Pat
 
     with pytest.raises(QAError, match="missing.npz: the word vectors"):
         load_word_vectors(tmp_path / "missing.npz")
-    (tmp_path / "broken.npz").write_bytes(b"not a table")
-    with pytest.raises(QAError, match="broken.npz: not a word-vector table"):
-        load_word_vectors(tmp_path / "broken.npz")
+    for name, content in (("empty", b""), ("text", b"not a table")):
+        (tmp_path / f"{name}.npz").write_bytes(content)
+        with pytest.raises(QAError, match=f"{name}.npz: not a word-vector table"):
+            load_word_vectors(tmp_path / f"{name}.npz")
+    good = load_word_vectors()
+    np.savez_compressed(tmp_path / "good.npz", words=np.array(good.words), vectors=good.table)
+    raw = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(QAError, match="truncated.npz: not a word-vector table"):
+        load_word_vectors(tmp_path / "truncated.npz")
     f = ReplyFeaturizer(n_features=2**10).fit(replies(WARM + COLD))
     f.vectors_digest_ = "0" * 64  # as if trained with another table
-    with pytest.raises(QAError, match="not the table these models were trained with"):
+    with pytest.raises(QAError, match="is not what these models were trained with"):
         f.transform(replies(WARM[:1]))
+    f.vectors_digest_ = good.digest
+    f.vector_lookup_ = 1  # as if trained with other lookup rules
+    with pytest.raises(QAError, match="is not what these models were trained with"):
+        f.check_vectors()
+
+
+def test_word_vectors_read_words_as_the_model_does() -> None:
+    """Accents stripped and CJK ideographs one by one, as the uncased model reads them; a name counts once
+    however many pieces it is cut into; numbers and placeholders are left out; a reply with no known word
+    gets no vector at all (not the negated mean)."""
+    from qa_toolkit.word_vectors import load_word_vectors
+
+    vectors = load_word_vectors()
+    assert vectors.pieces("Café") == vectors.pieces("cafe") != ()
+    assert vectors.pieces("désolé") == vectors.pieces("desole") != ()
+    assert vectors.pieces("中日") == vectors.pieces("中") + vectors.pieces("日") != ()
+    counts = vectors.piece_counts([["Thanks", "Krzysztof"], ["48213", "URL", "HANDLE"], []])
+    assert counts[0].sum() == pytest.approx(2.0) and counts[1].nnz == 0 and counts[2].nnz == 0
+    f = ReplyFeaturizer(n_features=2**10, vector_weight=1.0).fit(replies(WARM + COLD))
+    X = f.transform(replies(["", "#48213 @delta https://t.co/x", "Thanks!"]))[:, f.n_columns - 64 :].toarray()
+    assert not X[0].any() and not X[1].any() and np.linalg.norm(X[2]) == pytest.approx(1.0)
+
+
+def test_featurizers_saved_before_the_word_vectors_still_load() -> None:
+    f = ReplyFeaturizer(n_features=2**10, vector_weight=None).fit(replies(WARM + COLD))
+    state = f.__dict__.copy()
+    del state["vector_weight"]  # what a featurizer pickled before the word vectors holds
+    old = ReplyFeaturizer.__new__(ReplyFeaturizer)
+    old.__setstate__(state)
+    assert old.vector_weight is None and old.check_vectors() is None
+    assert (old.transform(replies(WARM[:2])) != f.transform(replies(WARM[:2]))).nnz == 0
+    assert old.fingerprint() == f.fingerprint()
 
 
 def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:

@@ -75,6 +75,7 @@ def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier
             stacklevel=2,
         )
     clf = ReplyClassifier(name, joblib.load(path))
+    clf.featurizer.check_vectors()  # a missing or different word-vector table shows now, not at scoring
     clf.version = artefact_version(name, card, path)
     return clf
 

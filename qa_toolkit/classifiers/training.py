@@ -159,7 +159,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 ),  # fmt: skip
                 "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
                 "featurizer_fingerprint": featurizer.fingerprint(),
-                "word_vectors": _word_vectors_note(featurizer),
+                "word_vectors": word_vectors_note(featurizer),
             },  # fmt: skip
         }
         save_model(name, fitted, card, models_dir)
@@ -169,7 +169,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     return cards
 
 
-def _word_vectors_note(featurizer: Any) -> str | None:
+def word_vectors_note(featurizer: Any) -> str | None:
     """Which word-vector table the featurizer reads (None when it has no word-vector block)."""
     if featurizer.vector_weight is None:
         return None

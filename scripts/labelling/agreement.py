@@ -2,7 +2,7 @@
 annotator's labels scored against the first as if they were a model (per-class F1, macro-F1): the human
 ceiling that the classifiers' figures should be read against.
 
-python scripts/labelling/agreement.py            # reads labels/*.jsonl (and the seed labels), needs no texts
+python scripts/labelling/agreement.py    # reads labels/*.jsonl and ../shared/labels (the seed labels), no texts
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score, f1_score
 
+from qa_toolkit.classifiers.training import seed_labels_path
+from qa_toolkit.datasets import shared_data_dir
+
 LABELS = ("tone", "personalisation", "apology", "resolution")
 ROOT = Path(__file__).resolve().parents[2] / "labels"
-SEED = ROOT.parents[1] / "shared" / "labels" / "seed-train-1000.jsonl"
 STUDIES = {  # batch prefix -> study
     "blind": "blind (random replies, both annotators at once)",
     "double-tone": "stratified by tone (90 unfriendly / 70 neutral / 40 friendly first labels)",
@@ -27,17 +29,24 @@ def study_of(batch: str) -> str:
 
 
 def main() -> None:
+    data = shared_data_dir()
+    seed = seed_labels_path(data) if data is not None else None
     first = {}
-    for path in (SEED, ROOT / "train-extra.jsonl", ROOT / "eval-test.jsonl"):
-        if path.exists():
+    for path in (seed, ROOT / "train-extra.jsonl", ROOT / "eval-test.jsonl"):
+        if path is not None and path.exists():
             for line in path.read_text().splitlines():
                 rec = json.loads(line)
                 first[rec["item"]] = rec
+    skipped = 0
     groups: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
     for line in (ROOT / "second-labels.jsonl").read_text().splitlines():
         rec = json.loads(line)
-        if rec["item"] in first:  # the seed labels live in ../shared
+        if rec["item"] in first:
             groups[study_of(rec["batch"])].append((first[rec["item"]], rec))
+        else:
+            skipped += 1
+    if skipped:
+        print(f"{skipped} second labels skipped: their first labels are seed labels, and ../shared was not found")
     for study, pairs in groups.items():
         print(f"{study}: {len(pairs)} replies labelled twice")
         for label in LABELS:
