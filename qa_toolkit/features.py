@@ -501,7 +501,6 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         means, known = vectors.means(counts, self.vector_piece_weights_)
         self.vector_mean_ = means[known].mean(axis=0) if known.any() else np.zeros(vectors.dims)
         self.vectors_digest_ = vectors.digest
-        self.vector_dims_ = vectors.dims
         self.vector_lookup_ = LOOKUP_VERSION
 
     def check_vectors(self) -> WordVectors | None:
@@ -576,7 +575,7 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     @property
     def n_columns(self) -> int:
         """How many columns ``transform`` gives: word, character, dense, then word-vector columns."""
-        vector_dims = self.vector_dims_ if self.vector_weight is not None else 0
+        vector_dims = len(self.vector_mean_) if self.vector_weight is not None else 0
         return self.dense_offset + len(self.dense_names_) + vector_dims
 
     def column_name(self, col: int) -> str | None:

@@ -585,6 +585,16 @@ def _backup(models_dir: Path, backups_dir: Path, *, reason: str, now: datetime |
     return folder
 
 
+def _check_loads(folder: Path, what: str) -> None:
+    """QAError unless the model set in ``folder`` loads (before anything is switched)."""
+    from qa_toolkit.scoring import ReplyScorer
+
+    try:
+        ReplyScorer.load(folder)
+    except Exception as exc:  # noqa: BLE001 - any load failure means: do not switch
+        raise QAError(f"{folder}: {what} do not load ({exc}); nothing changed") from None
+
+
 def activate_models(
     candidate_dir: Path, *, models_dir: Path, backups_dir: Path, by: str | None = None, now: datetime | None = None
 ) -> Path:
@@ -594,12 +604,7 @@ def activate_models(
     candidate_dir, models_dir, backups_dir = Path(candidate_dir), Path(models_dir), Path(backups_dir)
     if not _complete(candidate_dir):
         raise QAError(f"{candidate_dir}: not a complete set of models ({', '.join(LABEL_SETS)}); nothing changed")
-    from qa_toolkit.scoring import ReplyScorer
-
-    try:
-        ReplyScorer.load(candidate_dir)
-    except Exception as exc:  # noqa: BLE001 - any load failure means: do not switch
-        raise QAError(f"{candidate_dir}: the new models do not load ({exc}); nothing changed") from None
+    _check_loads(candidate_dir, "the new models")
     backup = _backup(models_dir, backups_dir, reason=f"replaced by {candidate_dir.name}", now=now)
     _install(candidate_dir, models_dir)
     (candidate_dir / ACTIVATED_FILE).write_text(
@@ -633,12 +638,7 @@ def rollback_models(
     chosen = Path(backup) if backup is not None else next(iter(list_backups(backups_dir)), None)
     if chosen is None or not _complete(chosen):
         raise QAError(f"no kept models to go back to in {backups_dir}")
-    from qa_toolkit.scoring import ReplyScorer
-
-    try:
-        ReplyScorer.load(chosen)
-    except Exception as exc:  # noqa: BLE001 - any load failure means: do not switch
-        raise QAError(f"{chosen}: the kept models do not load ({exc}); nothing changed") from None
+    _check_loads(chosen, "the kept models")
     _backup(models_dir, backups_dir, reason=f"replaced by a rollback to {chosen.name}", now=now)
     _install(chosen, models_dir)
     return chosen

@@ -55,8 +55,7 @@ class WordVectors:
     table: np.ndarray  # float32, one row per word
     digest: str  # of the file it was read from: the fitted featurizer checks it
     index: dict[str, int] = field(init=False, repr=False)
-    _pieces: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
-    _as_written: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
+    _as_written: dict[str, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)  # piece_counts
 
     def __post_init__(self) -> None:
         self.index = {w: i for i, w in enumerate(self.words)}
@@ -67,18 +66,12 @@ class WordVectors:
 
     def pieces(self, word: str) -> tuple[int, ...]:
         """The rows of a word as the model reads it (``normalise``d; CJK ideographs one by one): itself when
-        known, else its word pieces; () when it cannot be split into known pieces. Cached."""
-        found = self._pieces.get(word)
-        if found is not None:
-            return found
-        found = ()
+        known, else its word pieces; () when it cannot be split into known pieces."""
+        found: tuple[int, ...] = ()
         for part in _CJK.split(normalise(word)):
             if part:
                 row = self.index.get(part)
                 found += (row,) if row is not None else () if len(part) > _MAX_WORD else self._word_pieces(part)
-        if len(self._pieces) > 500_000:  # a bounded cache: forget and start again
-            self._pieces.clear()
-        self._pieces[word] = found
         return found
 
     def _word_pieces(self, word: str) -> tuple[int, ...]:
@@ -101,7 +94,8 @@ class WordVectors:
         """Each text's pieces (a row per text, a column per table row) from its words as written: a word
         counts once, shared among its pieces (so a name cut into five pieces does not count five times).
         Words with digits (order numbers, times, prices) and the placeholders are left out: they say
-        nothing of what the reply is about, and as pieces ("48", "##21") they would say something wrong."""
+        nothing of what the reply is about, and as pieces ("48", "##21") they would say something wrong.
+        Each word's pieces are cached as written (bounded: forgotten and found again past 500,000 words)."""
         rows: list[int] = []
         cols: list[int] = []
         data: list[float] = []
@@ -132,14 +126,6 @@ class WordVectors:
         known = total > 0
         out[known] /= total[known, None]
         return out, known
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_word_vectors(path: Path | None = None) -> WordVectors:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_toolkit.word_vectors import VECTORS_PATH, file_digest
+from qa_toolkit.word_vectors import VECTORS_PATH, load_word_vectors
 
 
 def main() -> None:
@@ -63,7 +63,7 @@ def main() -> None:
         "dims": args.dims,
         "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4),
         "dtype": "float16",
-        "sha256": file_digest(args.out),
+        "sha256": load_word_vectors(args.out).digest,  # what the featurizer checks
         "data": "no text from ../shared/data: the model's own vocabulary only",
         "created": datetime.now(UTC).date().isoformat(),
         "library_versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},

@@ -174,7 +174,7 @@ def word_vectors_note(featurizer: Any) -> str | None:
     if featurizer.vector_weight is None:
         return None
     return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
-            f"{featurizer.vector_dims_} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
+            f"{len(featurizer.vector_mean_)} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
             f"{featurizer.vector_weight}")  # fmt: skip
 
 
