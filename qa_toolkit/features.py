@@ -578,6 +578,19 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         vector_dims = len(self.vector_mean_) if self.vector_weight is not None else 0
         return self.dense_offset + len(self.dense_names_) + vector_dims
 
+    def layout(self) -> dict[str, tuple[int, int]]:
+        """Each block's columns as (first, end): ``word``, ``char`` (when used), ``dense``, ``vectors``
+        (when used), in the order ``transform`` gives them."""
+        check_is_fitted(self, "scaler_")
+        out = {"word": (0, self.n_features)}
+        if self.char_ngrams is not None:
+            out["char"] = (self.n_features, self.dense_offset)
+        end = self.dense_offset + len(self.dense_names_)
+        out["dense"] = (self.dense_offset, end)
+        if self.vector_weight is not None:
+            out["vectors"] = (end, self.n_columns)
+        return out
+
     def column_name(self, col: int) -> str | None:
         """A human-readable name for a column: the word n-gram itself, ``dense:<feature>``, or None for a
         character n-gram (not shown) or a word column never seen in training."""

@@ -182,6 +182,42 @@ def test_calibrated_linear_follows_the_scikit_learn_contract() -> None:
     assert np.array_equal(again.predict_proba(X), proba) and list(again.predict(X)) == list(est.predict(X))
 
 
+def test_a_model_can_leave_a_feature_block_out() -> None:
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD))
+    layout = f.layout()
+    assert list(layout) == ["word", "dense", "vectors"] and layout["vectors"][1] == f.n_columns
+    X = f.transform(replies(WARM + COLD))
+    y = ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD)
+    both = CalibratedLinear(C=5.0).fit(X, y, layout=layout)
+    without = CalibratedLinear(C=5.0, skip=("vectors",)).fit(X, y, layout=layout)
+    lo, hi = layout["vectors"]
+    assert np.all(without.linear_.coef_[:, lo:hi] == 0) and np.any(both.linear_.coef_[:, lo:hi] != 0)
+    # the same as fitting on the matrix without those columns
+    alone = CalibratedLinear(C=5.0).fit(X[:, :lo], y)
+    assert np.allclose(without.predict_proba(X), alone.predict_proba(X[:, :lo]), atol=1e-6)
+    with pytest.raises(ValueError, match="layout"):
+        CalibratedLinear(skip=("vectors",)).fit(X, y)
+    with pytest.raises(ValueError, match="no feature block named vector"):
+        CalibratedLinear(skip=("vector",)).fit(X, y, layout=layout)
+    # a block the featurizer does not make has nothing to leave out
+    plain = ReplyFeaturizer(n_features=2**12, char_ngrams=None, vector_weight=None).fit(replies(WARM + COLD))
+    Xp = plain.transform(replies(WARM + COLD))
+    assert np.allclose(CalibratedLinear(C=5.0, skip=("vectors",)).fit(Xp, y, layout=plain.layout()).predict_proba(Xp),
+                       CalibratedLinear(C=5.0).fit(Xp, y).predict_proba(Xp))  # fmt: skip
+    # the pipelines pass the layout themselves; only personalisation reads the word vectors
+    pipe = make_pipeline_for("tone", n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD), y)
+    assert np.all(pipe.named_steps["clf"].linear_.coef_[:, lo:hi] == 0)
+    assert {n: make_pipeline_for(n).named_steps["clf"].skip for n in LABEL_SETS} == {
+        "tone": ("vectors",), "personalisation": (), "apology": ("vectors",), "resolution": ("vectors",)}
+
+
+def test_estimators_saved_before_skip_still_load() -> None:
+    est = CalibratedLinear()
+    del est.skip
+    again = pickle.loads(pickle.dumps(est))
+    assert again.skip == () and again.get_params()["skip"] == ()
+
+
 def test_dense_features_carry_their_evidence() -> None:
     view = dense_features(ReplyContext(WARM[0], CUSTOMER, "en"))
     assert view.values["name_used"] == 1 and view.evidence["name_used"] == ["Dana"]

@@ -10,15 +10,18 @@ calibrated probability of that label.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
+_BLOCKS = frozenset({"word", "char", "dense", "vectors"})  # ReplyFeaturizer.layout()'s block names
 _GRID = np.round(np.arange(-2.0, 2.01, 0.25), 2)  # log decision weights tried per class
 
 
@@ -45,16 +48,39 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
     """Logistic regression (class-balanced) + a multinomial calibrator fitted on its out-of-fold decision
     scores + decision weights tuned on the calibrated out-of-fold probabilities.
 
+    ``skip``: feature blocks this model does not read (names from the featurizer's ``layout()``, passed to
+    ``fit``): their columns are left out of the fit and get weight 0, so several models can still share one
+    feature matrix (``LinearScores``).
+
     Fitted: ``linear_`` (the model fitted on all data, whose coefficients explain a decision),
     ``calibrator_``, ``decision_weights_``, ``classes_``, ``oof_proba_`` is not kept (size)."""
 
     def __init__(self, *, C: float = 2.0, cv: int = 5, tune_decisions: bool = True, max_iter: int = 3000,
-                 random_state: int = 0) -> None:  # fmt: skip
+                 random_state: int = 0, skip: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.C = C
         self.cv = cv
         self.tune_decisions = tune_decisions
         self.max_iter = max_iter
         self.random_state = random_state
+        self.skip = skip
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("skip", ())  # estimators saved before ``skip`` read every block
+        super().__setstate__(state)
+
+    def _skipped_columns(self, n_columns: int, layout: Mapping[str, tuple[int, int]] | None) -> np.ndarray:
+        if not self.skip:
+            return np.zeros(0, dtype=np.int64)
+        if layout is None:
+            raise ValueError(f"CalibratedLinear(skip={self.skip!r}) needs the featurizer's layout() to fit")
+        unknown = sorted(set(self.skip) - _BLOCKS)
+        if unknown:
+            raise ValueError(f"no feature block named {', '.join(unknown)}; blocks are {', '.join(sorted(_BLOCKS))}")
+        # a block the featurizer does not make (no word vectors, say) has nothing to leave out
+        cols = np.concatenate([np.arange(*layout[b]) for b in self.skip if b in layout] + [[]]).astype(np.int64)
+        if len(cols) and cols.max() >= n_columns:
+            raise ValueError(f"the layout names column {cols.max()} of a matrix with {n_columns} columns")
+        return cols
 
     def _linear(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=self.max_iter)
@@ -64,14 +90,21 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         s = linear.decision_function(X)
         return s.reshape(-1, 1) if s.ndim == 1 else s
 
-    def fit(self, X: Any, y: Any) -> CalibratedLinear:
+    def fit(self, X: Any, y: Any, *, layout: Mapping[str, tuple[int, int]] | None = None) -> CalibratedLinear:
+        """``layout``: block name -> (first column, end), from the featurizer; needed when ``skip`` is set."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
+        skipped = self._skipped_columns(X.shape[1], layout)
+        if len(skipped):
+            keep = np.ones(X.shape[1])
+            keep[skipped] = 0.0
+            X = sp.csr_matrix(X) @ sp.diags(keep, format="csr")
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         oof = cross_val_predict(self._linear(), X, y, cv=folds, method="decision_function")
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
         self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(oof, y)
         self.linear_ = clone(self._linear()).fit(X, y)
+        self.linear_.coef_[:, skipped] = 0.0  # all-zero columns: already 0 up to the solver's rounding
         oof_proba = self.calibrator_.predict_proba(oof)
         self.decision_weights_ = (
             tune_decision_weights(oof_proba, y, self.classes_) if self.tune_decisions else np.ones(len(self.classes_))

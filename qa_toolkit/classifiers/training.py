@@ -139,7 +139,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     cards = {}
     for name in names:
         pipe = make_pipeline_for(name)
-        clf = pipe.named_steps["clf"].fit(X, train.y(name))
+        clf = pipe.named_steps["clf"].fit(X, train.y(name), layout=featurizer.layout())
         fitted = Pipeline([("features", featurizer), ("clf", clf)])
         card = {
             **card_notes(name),
@@ -159,7 +159,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 ),  # fmt: skip
                 "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
                 "featurizer_fingerprint": featurizer.fingerprint(),
-                "word_vectors": word_vectors_note(featurizer),
+                "word_vectors": word_vectors_note(featurizer, clf),
             },  # fmt: skip
         }
         save_model(name, fitted, card, models_dir)
@@ -169,8 +169,14 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     return cards
 
 
-def word_vectors_note(featurizer: Any) -> str | None:
-    """Which word-vector table the featurizer reads (None when it has no word-vector block)."""
+def word_vectors_note(featurizer: Any, clf: Any = None) -> str | None:
+    """Which word-vector table the featurizer reads (None when it has no word-vector block), and whether
+    the classifier ``clf`` reads it."""
+    if featurizer.vector_weight is None:
+        return None
+    if clf is not None and "vectors" in getattr(clf, "skip", ()):
+        return ("not read by this model (skip=('vectors',): cross-validation on the training labels found they "
+                "help personalisation only; the shared featurizer still computes them)")
     if featurizer.vector_weight is None:
         return None
     return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
@@ -349,7 +355,7 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
         pipe = make_pipeline_for(name, **params)
         clf = pipe.named_steps["clf"]
         clf.set_params(cv=min(clf.cv, min(kept.values())))
-        clf.fit(X[keep], [y[i] for i in keep])
+        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout())
         out.pipelines[name] = Pipeline([("features", featurizer), ("clf", clf)])
         out.rows[name] = len(keep)
         out.distribution[name] = dict(sorted(kept.items()))
