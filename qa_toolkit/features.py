@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,6 +93,28 @@ def _content_words(words: list[str]) -> set[str]:
     return {w for w in set(map(str.lower, words)) - _STOP if len(w) >= 3}
 
 
+@lru_cache(maxsize=1)
+def _valences() -> dict[str, float]:
+    """VADER's sentiment lexicon (the vaderSentiment package's ``vader_lexicon.txt``, MIT): word -> mean
+    valence, -4 (most negative) to 4."""
+    from importlib.resources import files
+
+    out: dict[str, float] = {}
+    with (files("vaderSentiment") / "vader_lexicon.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, valence, *_ = line.split("\t")
+            out[word.lower()] = float(valence)
+    return out
+
+
+def _upset(words: list[str]) -> float:
+    """How upset a customer's words read, 0 (not at all) to 1: the negative part of the sum of the words'
+    VADER valences, squashed as VADER squashes its compound score (no negation or intensity rules)."""
+    valences = _valences()
+    total = sum(valences.get(w.lower(), 0.0) for w in words)
+    return max(0.0, -total / math.sqrt(total * total + 15.0))
+
+
 def _customer_text(rc: ReplyContext) -> str:
     """The customer's words since the previous agent reply (else the whole customer side)."""
     parts: list[str] = []
@@ -112,8 +134,10 @@ DENSE_NAMES: tuple[str, ...] = (
     "overlap", "overlap_ratio", "overlap_specific", "numbers", "numbers_from_customer",
     "apology", "apology_names_problem", "apology_vague", "apology_words", "apology_for_delay",
     "customer_question", "customer_log_words", "customer_exclaims", "prior_agent_turns", "first_reply", "no_context",
+    "cold_to_upset", "bare_to_upset", "refusal_without_warmth", "blame_to_upset", "no_warmth",
 )  # fmt: skip
 _COL = {name: j for j, name in enumerate(DENSE_NAMES)}  # dense feature -> column
+_LEXICON_BEHIND = {"refusal_without_warmth": "refusal", "blame_to_upset": "cold_blame"}  # their evidence
 _LEX = {category: _COL[f"lex_{category}"] for category in LEXICON_CATEGORIES}
 _SIF = 1e-3  # the smoothing of the word vectors' inverse-frequency weights
 _SEP = "\x00"  # joins a batch's texts for the regexes above: none of them matches it, so no match spans two
@@ -182,6 +206,7 @@ class DenseBatch:
         self._reply(replies, joined, starts)
         self._customer(replies, joined, starts)
         self._apology(joined, starts)
+        self._meeting_upset()
 
     def _set(self, name: str, values: Sequence[float] | np.ndarray) -> None:
         self.values[:, _COL[name]] = values
@@ -236,7 +261,7 @@ class DenseBatch:
         words, numbers), and the turns before the reply."""
         customers: dict[str, int] = {}  # the replies of one conversation often read the same customer turns
         self._customer_of = of = [customers.setdefault(_customer_text(r), len(customers)) for r in replies]
-        customer_words = list(map(_WORD.findall, customers))
+        self._customer_words = customer_words = list(map(_WORD.findall, customers))
         self._set("customer_question", np.array([float("?" in c) for c in customers])[of])
         self._set("customer_log_words", np.array([math.log1p(len(w)) for w in customer_words])[of])
         self._set("customer_exclaims", np.array([float(c.count("!")) for c in customers])[of])
@@ -288,6 +313,21 @@ class DenseBatch:
         vague = v[:, _COL["lex_vague_object"]] + v[:, _COL["lex_apology_templated"]] > 0
         self._set("apology_vague", v[:, _COL["apology"]] * vague)
 
+    def _meeting_upset(self) -> None:
+        """How the reply meets an upset customer (the guide's unfriendly: refusing without empathy, blaming,
+        dismissive one-liners): no warmth (greeting, thanks, empathy, exclamation, emoji) and no apology,
+        a refusal or blame, each weighed by how upset the customer's words read."""
+        v = self.values
+        upset = np.array(list(map(_upset, self._customer_words)))[self._customer_of]
+        warm = (v[:, _LEX["greeting"]] + v[:, _LEX["thanks"]] + v[:, _LEX["empathy"]] + v[:, _COL["exclamations"]]
+                + v[:, _COL["emoji"]]) > 0  # fmt: skip
+        bare = ~warm & (v[:, _COL["apology"]] == 0)
+        self._set("cold_to_upset", ~warm * upset)
+        self._set("bare_to_upset", bare * upset)
+        self._set("refusal_without_warmth", (v[:, _LEX["refusal"]] > 0) & bare)
+        self._set("blame_to_upset", (v[:, _LEX["cold_blame"]] > 0) * upset)
+        self._set("no_warmth", bare)
+
     @property
     def words(self) -> list[list[str]]:
         """Each reply's words (the cleaned text's runs of letters and digits, as written)."""
@@ -299,6 +339,8 @@ class DenseBatch:
         if found is None:
             if name.startswith("lex_"):
                 found = self._lexicon_words(i, _COL[name])
+            elif name in _LEXICON_BEHIND:  # the refusal or blame, when it met an upset or bare reply
+                found = self._lexicon_words(i, _LEX[_LEXICON_BEHIND[name]]) if self.values[i, _COL[name]] else []
             elif name in ("overlap", "overlap_specific"):
                 found = sorted(self._shared[i])
                 found = (found if name == "overlap" else [w for w in found if _is_specific(w)])[:4]

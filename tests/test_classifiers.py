@@ -19,7 +19,7 @@ from qa_toolkit.classifiers.artefacts import load_all, read_card
 from qa_toolkit.classifiers.estimator import CalibratedLinear, tune_decision_weights
 from qa_toolkit.classifiers.training import expected_calibration_error
 from qa_toolkit.cli import app
-from qa_toolkit.features import ReplyContext, ReplyFeaturizer, dense_features
+from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, dense_features
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.scoring import ReplyScorer, score_conversation
 
@@ -62,7 +62,7 @@ def test_featurizer_follows_the_scikit_learn_contract(tmp_path: Path) -> None:
     assert f.fingerprint() == pickle.loads(pickle.dumps(f)).fingerprint()
     assert (
         ReplyFeaturizer(n_features=2**12, char_ngrams=(3, 4), vector_weight=None).fit(replies(WARM)).n_columns
-        == 2 * 2**12 + 38
+        == 2 * 2**12 + len(DENSE_NAMES)
     )
 
 
@@ -228,6 +228,44 @@ def test_dense_features_carry_their_evidence() -> None:
     assert view.values["apology_names_problem"] >= 1
     cold = dense_features(ReplyContext(COLD[0], CUSTOMER, "en"))
     assert cold.values["lex_cold_blame"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("customer", "reply", "expected"),
+    [
+        # an upset customer, a bare refusal: every one of the new features fires but blame
+        ("This is the worst, absolutely terrible and ridiculous service. I am furious!",
+         "We cannot refund this ticket. It is our policy.",
+         {"cold_to_upset": True, "bare_to_upset": True, "refusal_without_warmth": True, "blame_to_upset": False,
+          "no_warmth": True}),
+        # the same customer, a warm refusal: none of them
+        ("This is the worst, absolutely terrible and ridiculous service. I am furious!",
+         "Thanks for telling us, Dana, we understand how frustrating this is. We cannot refund the ticket.",
+         {"cold_to_upset": False, "bare_to_upset": False, "refusal_without_warmth": False, "blame_to_upset": False,
+          "no_warmth": False}),
+        # a calm customer, blame: no upset to meet, but still a bare reply
+        ("Hello, could you tell me when my bag will arrive? Thanks a lot",
+         "As we already told you, you should have checked the parcel.",
+         {"cold_to_upset": False, "bare_to_upset": False, "refusal_without_warmth": False, "blame_to_upset": False,
+          "no_warmth": True}),
+        # an apology is not warmth, but it is not bare either
+        ("This is awful, my bag is lost and nobody helps.", "Sorry. Your bag is in Denver.",
+         {"cold_to_upset": True, "bare_to_upset": False, "refusal_without_warmth": False, "blame_to_upset": False,
+          "no_warmth": False}),
+    ],
+)  # fmt: skip
+def test_how_a_reply_meets_an_upset_customer(customer: str, reply: str, expected: dict[str, bool]) -> None:
+    view = dense_features(ReplyContext(reply, (("customer", customer),), "en"))
+    assert {name: view.values[name] > 0 for name in expected} == expected
+    if expected["refusal_without_warmth"]:
+        assert view.evidence["refusal_without_warmth"] == ["We cannot"]
+
+
+def test_blame_to_an_upset_customer_shows_the_blaming_words() -> None:
+    view = dense_features(ReplyContext("As we already told you, you should have checked the parcel.",
+                                       (("customer", "Terrible, awful service. I hate this."),), "en"))  # fmt: skip
+    assert view.values["blame_to_upset"] > 0.5
+    assert "As we already told you" in view.evidence["blame_to_upset"]
 
 
 def test_a_pipeline_learns_a_small_set_by_heart() -> None:

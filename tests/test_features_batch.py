@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from importlib.resources import files
 
 import numpy as np
 import pytest
@@ -56,6 +57,12 @@ REPLIES = [
     ReplyContext("Sorry, Dana. Kettle kettle KETTLE, lid #48213-B x2 ²3", CUSTOMER, "xx"),
     ReplyContext("I'm sorry!!! Don't worry :) we'll fix it... won't we? Hi, Bob.", THREAD),
 ]
+
+
+VALENCE = {
+    line.split("\t")[0].lower(): float(line.split("\t")[1])
+    for line in (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines()
+}
 
 
 def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[str]]]:
@@ -128,6 +135,18 @@ def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[
     v["prior_agent_turns"] = float(prior)
     v["first_reply"] = float(prior == 0)
     v["no_context"] = float(not rc.context)
+    total = sum(VALENCE.get(w.lower(), 0.0) for w in _WORD.findall(customer))
+    upset = max(0.0, -total / math.sqrt(total * total + 15))
+    warm = v["lex_greeting"] + v["lex_thanks"] + v["lex_empathy"] + v["exclamations"] + v["emoji"] > 0
+    bare = not warm and not v["apology"]
+    v["cold_to_upset"] = 0.0 if warm else upset
+    v["bare_to_upset"] = upset if bare else 0.0
+    v["refusal_without_warmth"] = float(bare and v["lex_refusal"] > 0)
+    v["blame_to_upset"] = upset if v["lex_cold_blame"] > 0 else 0.0
+    v["no_warmth"] = float(bare)
+    for name, lexicon in (("refusal_without_warmth", "lex_refusal"), ("blame_to_upset", "lex_cold_blame")):
+        if v[name]:
+            ev[name] = ev[lexicon]
     return v, ev
 
 

@@ -25,7 +25,7 @@ LABEL_SETS: dict[str, tuple[str, ...]] = {
 # dense features worth showing a team lead, per label, and how to phrase their evidence
 _EVIDENCE_FEATURES: dict[str, tuple[str, ...]] = {
     "tone": ("lex_greeting", "lex_thanks", "lex_empathy", "lex_sign_off", "lex_cold_blame", "lex_refusal",
-             "name_used"),
+             "name_used", "refusal_without_warmth", "blame_to_upset"),
     "personalisation": ("name_used", "overlap_specific", "numbers_from_customer", "overlap", "lex_channel_move"),
     "apology": ("lex_apology_templated", "apology_names_problem", "apology_for_delay", "apology", "lex_vague_object"),
     "resolution": ("lex_channel_move", "lex_info_request", "lex_follow_up", "lex_done_action", "lex_refusal"),
