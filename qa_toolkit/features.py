@@ -100,7 +100,14 @@ def _valences() -> dict[str, float]:
     from importlib.resources import files
 
     out: dict[str, float] = {}
-    with (files("vaderSentiment") / "vader_lexicon.txt").open(encoding="utf-8") as fh:
+    try:
+        lexicon = files("vaderSentiment") / "vader_lexicon.txt"
+    except ModuleNotFoundError:
+        raise QAError(
+            "the package vaderSentiment is missing (its sentiment lexicon is a feature of the reply models): "
+            "reinstall qa-toolkit (`pip install -e .`, or `make demo`)"
+        ) from None
+    with lexicon.open(encoding="utf-8") as fh:
         for line in fh:
             word, valence, *_ = line.split("\t")
             out[word.lower()] = float(valence)
@@ -206,7 +213,7 @@ class DenseBatch:
         self._reply(replies, joined, starts)
         self._customer(replies, joined, starts)
         self._apology(joined, starts)
-        self._meeting_upset()
+        self._meeting_upset(replies)
 
     def _set(self, name: str, values: Sequence[float] | np.ndarray) -> None:
         self.values[:, _COL[name]] = values
@@ -313,12 +320,16 @@ class DenseBatch:
         vague = v[:, _COL["lex_vague_object"]] + v[:, _COL["lex_apology_templated"]] > 0
         self._set("apology_vague", v[:, _COL["apology"]] * vague)
 
-    def _meeting_upset(self) -> None:
+    def _meeting_upset(self, replies: Sequence[ReplyContext]) -> None:
         """How the reply meets an upset customer (the guide's unfriendly: refusing without empathy, blaming,
-        dismissive one-liners): no warmth (greeting, thanks, empathy, exclamation, emoji) and no apology,
-        a refusal or blame, each weighed by how upset the customer's words read."""
+        dismissive one-liners). ``no_warmth``: a bare reply, with no warmth (greeting, thanks, empathy,
+        exclamation, emoji) and no apology; ``refusal_without_warmth``: a bare reply that refuses;
+        ``cold_to_upset`` (no warmth), ``bare_to_upset`` and ``blame_to_upset`` (blaming wording): weighed by
+        how upset the customer's words read. The sentiment lexicon is English: for a reply in another
+        language the customer does not count as upset."""
         v = self.values
         upset = np.array(list(map(_upset, self._customer_words)))[self._customer_of]
+        upset[[r.language not in ("en", None) for r in replies]] = 0.0
         warm = (v[:, _LEX["greeting"]] + v[:, _LEX["thanks"]] + v[:, _LEX["empathy"]] + v[:, _COL["exclamations"]]
                 + v[:, _COL["emoji"]]) > 0  # fmt: skip
         bare = ~warm & (v[:, _COL["apology"]] == 0)

@@ -530,7 +530,7 @@ def _card(
             ),
             "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
             "featurizer_fingerprint": featurizer.fingerprint(),
-            "word_vectors": word_vectors_note(featurizer),
+            "word_vectors": word_vectors_note(featurizer, clf),
         },
         "retrained_with_reviews": {"date": created, "evaluation": evaluation_kind, "note": note},
     }

@@ -3,7 +3,7 @@ real replies in the same run (the issue's target: a ratio of at least 1.0). Both
 one after the other, on one core: no parallelism on either side.
 
     python scripts/bench_scoring.py --replies 20000
-Needs ../shared/data (the replies) and vaderSentiment (a dev dependency).
+Needs ../shared/data (the replies).
 """
 
 from __future__ import annotations

@@ -197,6 +197,8 @@ def test_a_model_can_leave_a_feature_block_out() -> None:
     assert np.allclose(without.predict_proba(X), alone.predict_proba(X[:, :lo]), atol=1e-6)
     with pytest.raises(ValueError, match="layout"):
         CalibratedLinear(skip=("vectors",)).fit(X, y)
+    one = CalibratedLinear(C=5.0, skip="vectors").fit(X, y, layout=layout)  # one block named as a string
+    assert np.array_equal(one.predict_proba(X), without.predict_proba(X))
     with pytest.raises(ValueError, match="no feature block named vector"):
         CalibratedLinear(skip=("vector",)).fit(X, y, layout=layout)
     # a block the featurizer does not make has nothing to leave out
@@ -259,6 +261,32 @@ def test_how_a_reply_meets_an_upset_customer(customer: str, reply: str, expected
     assert {name: view.values[name] > 0 for name in expected} == expected
     if expected["refusal_without_warmth"]:
         assert view.evidence["refusal_without_warmth"] == ["We cannot"]
+
+
+def test_an_upset_customer_counts_only_in_english() -> None:
+    customer = (("customer", "Die Lieferung war nicht da, die Rechnung auch nicht."),)
+    german = dense_features(ReplyContext("Wir können das leider nicht ändern.", customer, "de"))
+    assert german.values["cold_to_upset"] == 0 and german.values["bare_to_upset"] == 0
+    angry = (("customer", "Terrible, awful service. I hate this."),)
+    assert dense_features(ReplyContext("We cannot change that.", angry, None)).values["cold_to_upset"] > 0.5
+    assert dense_features(ReplyContext("We cannot change that.", angry, "es")).values["cold_to_upset"] == 0
+
+
+def test_blaming_words_are_never_evidence_of_a_friendly_reply() -> None:
+    tone = load_all()["tone"]
+    shown = tone._evidence_columns()
+    col = {n: c for c, n in shown.dense.items()}
+    k = {c: i for i, c in enumerate(tone.classes)}
+    for name in ("lex_cold_blame", "blame_to_upset"):
+        assert shown.weights[k["friendly"], col[name]] == 0 and shown.weights[k["neutral"], col[name]] == 0
+    assert shown.weights[k["unfriendly"], col["lex_greeting"]] == 0
+    # the model's own weights are untouched: only what is shown is limited
+    assert tone._linear().coef_[k["friendly"], col["lex_greeting"]] != 0
+    angry = (("customer", "This is ridiculous, the worst service ever. I am furious!"),)
+    pred = tone.predict([ReplyContext("Thanks so much, Dana! As we already told you, the refund is on its way.",
+                                      angry, "en")])[0]  # fmt: skip
+    if pred.label != "unfriendly":
+        assert not any("told you" in e for e in pred.evidence)
 
 
 def test_blame_to_an_upset_customer_shows_the_blaming_words() -> None:

@@ -136,7 +136,7 @@ def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[
     v["first_reply"] = float(prior == 0)
     v["no_context"] = float(not rc.context)
     total = sum(VALENCE.get(w.lower(), 0.0) for w in _WORD.findall(customer))
-    upset = max(0.0, -total / math.sqrt(total * total + 15))
+    upset = max(0.0, -total / math.sqrt(total * total + 15)) if rc.language in ("en", None) else 0.0
     warm = v["lex_greeting"] + v["lex_thanks"] + v["lex_empathy"] + v["exclamations"] + v["emoji"] > 0
     bare = not warm and not v["apology"]
     v["cold_to_upset"] = 0.0 if warm else upset

@@ -68,16 +68,21 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         state.setdefault("skip", ())  # estimators saved before ``skip`` read every block
         super().__setstate__(state)
 
+    def skipped_blocks(self) -> tuple[str, ...]:
+        """``skip`` as a tuple of block names (a single name may be given as a string)."""
+        return (self.skip,) if isinstance(self.skip, str) else tuple(self.skip)
+
     def _skipped_columns(self, n_columns: int, layout: Mapping[str, tuple[int, int]] | None) -> np.ndarray:
-        if not self.skip:
+        skip = self.skipped_blocks()
+        if not skip:
             return np.zeros(0, dtype=np.int64)
         if layout is None:
             raise ValueError(f"CalibratedLinear(skip={self.skip!r}) needs the featurizer's layout() to fit")
-        unknown = sorted(set(self.skip) - _BLOCKS)
+        unknown = sorted(set(skip) - _BLOCKS)
         if unknown:
             raise ValueError(f"no feature block named {', '.join(unknown)}; blocks are {', '.join(sorted(_BLOCKS))}")
         # a block the featurizer does not make (no word vectors, say) has nothing to leave out
-        cols = np.concatenate([np.arange(*layout[b]) for b in self.skip if b in layout] + [[]]).astype(np.int64)
+        cols = np.concatenate([np.arange(*layout[b]) for b in skip if b in layout] + [[]]).astype(np.int64)
         if len(cols) and cols.max() >= n_columns:
             raise ValueError(f"the layout names column {cols.max()} of a matrix with {n_columns} columns")
         return cols

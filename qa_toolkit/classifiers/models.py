@@ -30,6 +30,13 @@ _EVIDENCE_FEATURES: dict[str, tuple[str, ...]] = {
     "apology": ("lex_apology_templated", "apology_names_problem", "apology_for_delay", "apology", "lex_vague_object"),
     "resolution": ("lex_channel_move", "lex_info_request", "lex_follow_up", "lex_done_action", "lex_refusal"),
 }  # fmt: skip
+# a feature whose words only make sense as evidence of some classes: blaming words never explain "friendly"
+# (the model may still give such a feature a small weight towards it, overlapping the others)
+_EVIDENCE_ONLY_FOR: dict[str, dict[str, tuple[str, ...]]] = {
+    "tone": {**dict.fromkeys(("lex_cold_blame", "blame_to_upset"), ("unfriendly",)),
+             **dict.fromkeys(("lex_refusal", "refusal_without_warmth"), ("neutral", "unfriendly")),
+             **dict.fromkeys(("lex_greeting", "lex_thanks", "lex_empathy", "lex_sign_off"), ("friendly",))},
+}  # fmt: skip
 
 
 class ReplyPipeline(Pipeline):
@@ -200,7 +207,11 @@ class ReplyClassifier:
         mask[list(grams)] = True
         mask[list(dense)] = True
         coef = self._linear().coef_
-        weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef  # binary: one row for classes[1]
+        weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef.copy()  # binary: a row for classes[1]
+        for col, name in dense.items():
+            allowed = _EVIDENCE_ONLY_FOR.get(self.name, {}).get(name)
+            if allowed is not None:
+                weights[[k for k, c in enumerate(self.classes) if c not in allowed], col] = 0.0
         values = np.array([DENSE_NAMES.index(n) for n in f.dense_names_], dtype=np.int64)
         self._shown: _Shown | None = _Shown(mask, weights, grams, dense, f.dense_offset, values)
         return self._shown

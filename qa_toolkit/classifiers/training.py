@@ -124,10 +124,8 @@ def train_all(data_dir: Path, *, models_dir: Path | None = None, names: Sequence
 
 def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] | None,
                log) -> dict[str, dict]:  # type: ignore[no-untyped-def]  # fmt: skip
-    from sklearn.pipeline import Pipeline
-
     from qa_toolkit.classifiers.artefacts import MODELS_DIR, save_model
-    from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
+    from qa_toolkit.classifiers.models import LABEL_SETS, ReplyPipeline, make_pipeline_for
 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
@@ -140,7 +138,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     for name in names:
         pipe = make_pipeline_for(name)
         clf = pipe.named_steps["clf"].fit(X, train.y(name), layout=featurizer.layout())
-        fitted = Pipeline([("features", featurizer), ("clf", clf)])
+        fitted = ReplyPipeline([("features", featurizer), ("clf", clf)])
         card = {
             **card_notes(name),
             "training_data": {
@@ -174,11 +172,9 @@ def word_vectors_note(featurizer: Any, clf: Any = None) -> str | None:
     the classifier ``clf`` reads it."""
     if featurizer.vector_weight is None:
         return None
-    if clf is not None and "vectors" in getattr(clf, "skip", ()):
+    if clf is not None and "vectors" in clf.skipped_blocks():
         return ("not read by this model (skip=('vectors',): cross-validation on the training labels found they "
                 "help personalisation only; the shared featurizer still computes them)")
-    if featurizer.vector_weight is None:
-        return None
     return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
             f"{len(featurizer.vector_mean_)} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
             f"{featurizer.vector_weight}")  # fmt: skip
@@ -330,9 +326,7 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
                      min_per_class: int, log) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
     from collections import Counter
 
-    from sklearn.pipeline import Pipeline
-
-    from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
+    from qa_toolkit.classifiers.models import LABEL_SETS, ReplyPipeline, make_pipeline_for
 
     log = log or (lambda _m: None)
     names = list(names or LABEL_SETS)
@@ -356,7 +350,7 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
         clf = pipe.named_steps["clf"]
         clf.set_params(cv=min(clf.cv, min(kept.values())))
         clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout())
-        out.pipelines[name] = Pipeline([("features", featurizer), ("clf", clf)])
+        out.pipelines[name] = ReplyPipeline([("features", featurizer), ("clf", clf)])
         out.rows[name] = len(keep)
         out.distribution[name] = dict(sorted(kept.items()))
         log(f"  {name}: fitted on {len(keep):,} replies")
