@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
-from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier
+from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier, ShownEntries
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.types import Role
@@ -60,6 +62,7 @@ class ReplyScorer:
         digests = {c.featurizer.fingerprint() for c in classifiers.values()}
         self.shared_featurizer = next(iter(classifiers.values())).featurizer if len(digests) == 1 else None
         self._scores = LinearScores(list(classifiers.values())) if self.shared_featurizer is not None else None
+        self._shown_mask: np.ndarray | None = None  # the columns any of them may show as evidence
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR) -> ReplyScorer:
@@ -73,14 +76,19 @@ class ReplyScorer:
             return self._score_replies(replies, evidence)
 
     def _score_replies(self, replies: Sequence[ReplyContext], evidence: int) -> list[dict[str, Any]]:
-        features = views = None
+        features = views = entries = None
         scores: list[Any] = [None] * len(self.classifiers)
         if self.shared_featurizer is not None and self._scores is not None:
             features, views = self.shared_featurizer.transform_with_views(replies)
             scores = self._scores(features)
+            if evidence:
+                if self._shown_mask is None:
+                    self._shown_mask = np.logical_or.reduce(
+                        [c._evidence_columns().mask for c in self.classifiers.values()])
+                entries = ShownEntries.of(features, self._shown_mask)
         out: list[dict[str, Any]] = [{} for _ in replies]
         for (name, clf), s in zip(self.classifiers.items(), scores, strict=True):
-            found = clf.decide(replies, features=features, views=views, scores=s, evidence=evidence)
+            found = clf.decide(replies, features=features, views=views, scores=s, evidence=evidence, entries=entries)
             classes = clf.classes
             for labels, k, p, ev in zip(out, found.winners.tolist(), found.confidences(), found.evidence, strict=True):
                 labels[name] = {"label": classes[k], "confidence": round(p, 4), "evidence": ev}

@@ -137,6 +137,23 @@ class _Shown:
 
 
 @dataclass(frozen=True)
+class ShownEntries:
+    """The entries of a feature matrix (CSR) in the columns ``mask`` keeps, in the matrix's order: their
+    rows, columns and values. Found once per batch for all the classifiers that share the features."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    data: np.ndarray
+    mask: np.ndarray
+
+    @classmethod
+    def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
+        at = np.flatnonzero(mask[features.indices])
+        rows = np.searchsorted(features.indptr, at, side="right") - 1
+        return cls(rows, features.indices[at], features.data[at], mask)
+
+
+@dataclass(frozen=True)
 class Decisions:
     """A batch's predictions as arrays: the decided class (column) of each reply, all probabilities, and
     the evidence of the decided label."""
@@ -181,16 +198,18 @@ class ReplyClassifier:
         ]
 
     def decide(self, replies: Sequence[ReplyContext], *, features: Any = None, views: Any = None,
-               scores: np.ndarray | None = None, evidence: int = 3) -> Decisions:  # fmt: skip
+               scores: np.ndarray | None = None, evidence: int = 3,
+               entries: ShownEntries | None = None) -> Decisions:  # fmt: skip
         """``predict`` as arrays. ``scores``: the linear model's decision scores when already computed
-        (``LinearScores``)."""
+        (``LinearScores``); ``entries``: the features' entries in (at least) the columns this classifier
+        may show as evidence, when already found (``ShownEntries``)."""
         if features is None:
             features, views = self.featurizer.transform_with_views(replies)
         features = features.tocsr()
         clf = self.pipeline.named_steps["clf"]
         proba = clf.predict_proba(features) if scores is None else clf.calibrator_.predict_proba(scores)
         winners = clf.decide(proba)
-        found = self._evidence(features, winners, views, evidence) if evidence else [[] for _ in replies]
+        found = self._evidence(features, winners, views, evidence, entries) if evidence else [[] for _ in replies]
         return Decisions(winners, proba, found)
 
     def _evidence_columns(self) -> _Shown:
@@ -217,16 +236,18 @@ class ReplyClassifier:
         self._shown: _Shown | None = _Shown(mask, weights, grams, dense, f.dense_offset, values)
         return self._shown
 
-    def _evidence(self, features: Any, winners: np.ndarray, views: Any, limit: int) -> list[list[str]]:
+    def _evidence(self, features: Any, winners: np.ndarray, views: Any, limit: int,
+                  entries: ShownEntries | None = None) -> list[list[str]]:  # fmt: skip
         """For each reply, the named features that pushed it most towards its predicted label: contributions
         (value x weight of the winning class) of the columns that may be shown, for the whole batch at once,
         then the top few per reply."""
         shown = self._evidence_columns()
         n = features.shape[0]
-        at = np.flatnonzero(shown.mask[features.indices])
-        row_of = np.searchsorted(features.indptr, at, side="right") - 1
-        cols = features.indices[at]
-        contrib = features.data[at] * shown.weights[winners[row_of], cols]
+        if entries is None:
+            entries = ShownEntries.of(features, shown.mask)
+        mine = np.flatnonzero(shown.mask[entries.cols]) if entries.mask is not shown.mask else slice(None)
+        row_of, cols = entries.rows[mine], entries.cols[mine]
+        contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
         keep = keep[np.lexsort((-contrib[keep], row_of[keep]))]
         rows = row_of[keep]
