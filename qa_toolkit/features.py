@@ -492,12 +492,17 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         n_features: int = 2**18,
         dense_weight: float = 1.0,
         vector_weight: float | None = 0.5,
+        dense_clip: float | None = 3.0,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
         self.dense_weight = dense_weight
         self.vector_weight = vector_weight  # None: no word-vector block
+        # standardised dense features are clipped to +-dense_clip (None: not clipped). A rare feature's
+        # z-score is huge (a reply with no conversation before it: 38), so one unusual reply would be
+        # decided by a weight learnt from a handful of training replies.
+        self.dense_clip = dense_clip
 
     def _counts(self, tokens: _Tokens) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
         n = len(tokens.texts)
@@ -581,6 +586,7 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("vector_weight", None)  # featurizers saved before the word vectors had none
+        state.setdefault("dense_clip", None)  # nor clipping
         super().__setstate__(state)
 
     def transform_with_views(self, X: Sequence[ReplyContext]) -> tuple[sp.csr_matrix, DenseBatch]:
@@ -592,11 +598,17 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         if char is not None:
             blocks.append(_tfidf(char, self.char_idf_))
         dense = DenseBatch(X, tokens)
-        values = dense.values[:, [_COL[name] for name in self.dense_names_]]
-        blocks.append(sp.csr_matrix(self.scaler_.transform(values) * self.dense_weight))
+        blocks.append(sp.csr_matrix(self._scaled(dense) * self.dense_weight))
         if self.vector_weight is not None:
             blocks.append(self._vector_block(dense))
         return sp.hstack(blocks, format="csr"), dense
+
+    def _scaled(self, dense: DenseBatch) -> np.ndarray:
+        """The dense features standardised (as the training replies were), clipped to +-``dense_clip``."""
+        scaled = self.scaler_.transform(dense.values[:, [_COL[name] for name in self.dense_names_]])
+        if self.dense_clip is not None:
+            np.clip(scaled, -self.dense_clip, self.dense_clip, out=scaled)
+        return scaled
 
     def transform(self, X: Sequence[ReplyContext]) -> sp.csr_matrix:
         return self.transform_with_views(X)[0]

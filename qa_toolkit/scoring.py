@@ -84,7 +84,8 @@ class ReplyScorer:
             if evidence:
                 if self._shown_mask is None:
                     self._shown_mask = np.logical_or.reduce(
-                        [c._evidence_columns().mask for c in self.classifiers.values()])
+                        [c._evidence_columns().mask for c in self.classifiers.values()]
+                    )
                 entries = ShownEntries.of(features, self._shown_mask)
         out: list[dict[str, Any]] = [{} for _ in replies]
         for (name, clf), s in zip(self.classifiers.items(), scores, strict=True):

@@ -127,14 +127,31 @@ def test_word_vectors_read_words_as_the_model_does() -> None:
 
 
 def test_featurizers_saved_before_the_word_vectors_still_load() -> None:
-    f = ReplyFeaturizer(n_features=2**10, vector_weight=None).fit(replies(WARM + COLD))
+    f = ReplyFeaturizer(n_features=2**10, vector_weight=None, dense_clip=None).fit(replies(WARM + COLD))
     state = f.__dict__.copy()
-    del state["vector_weight"]  # what a featurizer pickled before the word vectors holds
+    del state["vector_weight"], state["dense_clip"]  # what a featurizer pickled before them holds
     old = ReplyFeaturizer.__new__(ReplyFeaturizer)
     old.__setstate__(state)
-    assert old.vector_weight is None and old.check_vectors() is None
+    assert old.vector_weight is None and old.check_vectors() is None and old.dense_clip is None
     assert (old.transform(replies(WARM[:2])) != f.transform(replies(WARM[:2]))).nnz == 0
     assert old.fingerprint() == f.fingerprint()
+
+
+def test_a_reply_unlike_the_training_replies_is_not_decided_by_one_rare_feature() -> None:
+    # a reply with no conversation before it, where every training reply had one: unclipped, its
+    # "no_context" z-score is enormous and a weight learnt from a handful of replies would decide it
+    train = replies((WARM + COLD) * 10) + [ReplyContext(WARM[0], (), "en")]
+    lone = [ReplyContext("Sorry for the cracked lid.", (), "en")]
+    clipped = ReplyFeaturizer(n_features=2**10, vector_weight=None).fit(train)
+    raw = ReplyFeaturizer(n_features=2**10, vector_weight=None, dense_clip=None).fit(train)
+    a, b = clipped.layout()["dense"]
+    col = clipped.dense_names_.index("no_context")
+    assert raw.transform(lone)[0, a + col] > 2 * clipped.dense_clip
+    dense = clipped.transform(lone)[:, a:b].toarray()
+    assert np.abs(dense).max() == pytest.approx(clipped.dense_clip) and dense[0, col] == clipped.dense_clip
+    usual_raw, usual = raw.transform(replies(WARM)).toarray(), clipped.transform(replies(WARM)).toarray()
+    assert np.array_equal(usual[:, :a], usual_raw[:, :a])  # the n-grams are untouched
+    assert np.array_equal(usual[:, a:b], np.clip(usual_raw[:, a:b], -clipped.dense_clip, clipped.dense_clip))
 
 
 def test_hashed_ngrams_are_deterministic_and_stay_inside_a_reply() -> None:
@@ -349,6 +366,17 @@ def test_committed_models_get_clear_cases_right(scorer: ReplyScorer, text: str, 
     (scores,) = scorer.score_replies(replies([text]))
     assert scores[label]["label"] == expected
     assert 0 <= scores[label]["confidence"] <= 1 and scores[label]["evidence"]
+
+
+def test_the_scorer_finds_the_same_evidence_as_each_classifier_alone(scorer: ReplyScorer) -> None:
+    # the scorer finds the entries worth showing once for all four; each classifier alone finds its own
+    batch = replies(WARM + COLD) + [ReplyContext("Please DM us your order number, Dana.", CUSTOMER, "en")]
+    together = scorer.score_replies(batch)
+    for name, clf in scorer.classifiers.items():
+        alone = clf.predict(batch)
+        assert [s[name]["evidence"] for s in together] == [p.evidence for p in alone]
+        assert [s[name]["label"] for s in together] == [p.label for p in alone]
+    assert sum(bool(s[name]["evidence"]) for s in together for name in s) > 3 * len(batch)
 
 
 def test_scoring_pauses_the_garbage_collector_only_while_it_scores(
