@@ -619,7 +619,10 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "scaler_")
         h = hashlib.blake2b(digest_size=16)
-        h.update(repr(self.get_params()).encode())
+        params = self.get_params()
+        if params["dense_clip"] is None:
+            del params["dense_clip"]  # featurizers saved before clipping keep their fingerprint
+        h.update(repr(params).encode())
         h.update(self.word_idf_.tobytes())
         if self.char_idf_ is not None:
             h.update(self.char_idf_.tobytes())

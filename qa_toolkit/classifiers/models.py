@@ -148,6 +148,7 @@ class ShownEntries:
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
+        features = features.tocsr()  # the same matrix when it already is CSR
         at = np.flatnonzero(mask[features.indices])
         rows = np.searchsorted(features.indptr, at, side="right") - 1
         return cls(rows, features.indices[at], features.data[at], mask)
