@@ -96,24 +96,30 @@ class WordVectors:
         Words with digits (order numbers, times, prices) and the placeholders are left out: they say
         nothing of what the reply is about, and as pieces ("48", "##21") they would say something wrong.
         Each word's pieces are cached as written (bounded: forgotten and found again past 500,000 words)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        data: list[float] = []
         cached = self._as_written
-        for i, words in enumerate(texts_words):
-            before = len(cols)
-            for word in words:
-                found = cached.get(word)
-                if found is None:
-                    if len(cached) > 500_000:
-                        cached.clear()
-                    skip = word in _SKIPPED or _DIGIT.search(word) is not None
-                    found = cached[word] = () if skip else self.pieces(word)
-                if found:
-                    cols += found
-                    data += [1.0 / len(found)] * len(found)
-            rows += [i] * (len(cols) - before)
-        counts = sp.csr_matrix((np.array(data), (rows, cols)), shape=(len(texts_words), len(self.words)))
+        batch: dict[str, int] = {}  # each distinct word of the batch -> its number
+        ids = [batch.setdefault(word, len(batch)) for words in texts_words for word in words]
+        found: list[tuple[int, ...]] = []
+        for word in batch:
+            pieces = cached.get(word)
+            if pieces is None:
+                if len(cached) > 500_000:
+                    cached.clear()
+                skip = word in _SKIPPED or _DIGIT.search(word) is not None
+                pieces = cached[word] = () if skip else self.pieces(word)
+            found.append(pieces)
+        # every word's pieces in the batch's order, without a Python step per word: the distinct words'
+        # pieces laid end to end, then picked out by where each word's run starts
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        flat = np.fromiter((row for pieces in found for row in pieces), dtype=np.int64, count=int(sizes.sum()))
+        first = np.cumsum(sizes) - sizes
+        word_ids = np.asarray(ids, dtype=np.int64)
+        k = sizes[word_ids]
+        n_words = np.fromiter(map(len, texts_words), dtype=np.int64, count=len(texts_words))
+        rows = np.repeat(np.repeat(np.arange(len(texts_words)), n_words), k)
+        cols = flat[np.repeat(first[word_ids] - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))]
+        data = np.repeat(1.0 / np.maximum(k, 1), k)
+        counts = sp.csr_matrix((data, (rows, cols)), shape=(len(texts_words), len(self.words)))
         counts.sum_duplicates()
         return counts
 
