@@ -270,7 +270,7 @@ class ReplyClassifier:
             gram = grams.get(col)
             if gram is None:
                 found.extend(w for w in views.evidence(i, names[col]) if w not in found)
-            elif not any(gram in g or g in gram for g in found):
+            elif not found or not any(gram in g or g in gram for g in found):
                 found.append(gram)
         return [found[:limit] for found in out]
 
