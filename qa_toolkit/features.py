@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -117,8 +118,7 @@ def _valences() -> dict[str, float]:
 def _upset(words: list[str]) -> float:
     """How upset a customer's words read, 0 (not at all) to 1: the negative part of the sum of the words'
     VADER valences, squashed as VADER squashes its compound score (no negation or intensity rules)."""
-    valences = _valences()
-    total = sum(valences.get(w.lower(), 0.0) for w in words)
+    total = sum(map(_valences().get, map(str.lower, words), repeat(0.0)))
     return max(0.0, -total / math.sqrt(total * total + 15.0))
 
 
