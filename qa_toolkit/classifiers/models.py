@@ -144,14 +144,13 @@ class ShownEntries:
     rows: np.ndarray
     cols: np.ndarray
     data: np.ndarray
-    mask: np.ndarray
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
         features = features.tocsr()  # the same matrix when it already is CSR
         at = np.flatnonzero(mask[features.indices])
         rows = np.searchsorted(features.indptr, at, side="right") - 1
-        return cls(rows, features.indices[at], features.data[at], mask)
+        return cls(rows, features.indices[at], features.data[at])
 
 
 @dataclass(frozen=True)
@@ -246,7 +245,7 @@ class ReplyClassifier:
         n = features.shape[0]
         if entries is None:
             entries = ShownEntries.of(features, shown.mask)
-        mine = np.flatnonzero(shown.mask[entries.cols]) if entries.mask is not shown.mask else slice(None)
+        mine = np.flatnonzero(shown.mask[entries.cols])  # entries found for several classifiers: this one's
         row_of, cols = entries.rows[mine], entries.cols[mine]
         contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
