@@ -62,7 +62,9 @@ class ReplyScorer:
         digests = {c.featurizer.fingerprint() for c in classifiers.values()}
         self.shared_featurizer = next(iter(classifiers.values())).featurizer if len(digests) == 1 else None
         self._scores = LinearScores(list(classifiers.values())) if self.shared_featurizer is not None else None
-        self._shown_mask: np.ndarray | None = None  # the columns any of them may show as evidence
+        # the columns any of them may show as evidence: their entries are found once per batch
+        self._shown_mask = (np.logical_or.reduce([c._evidence_columns().mask for c in classifiers.values()])
+                            if self._scores is not None else None)  # fmt: skip
 
     @classmethod
     def load(cls, models_dir: Path = MODELS_DIR) -> ReplyScorer:
@@ -81,11 +83,7 @@ class ReplyScorer:
         if self.shared_featurizer is not None and self._scores is not None:
             features, views = self.shared_featurizer.transform_with_views(replies)
             scores = self._scores(features)
-            if evidence:
-                if self._shown_mask is None:
-                    self._shown_mask = np.logical_or.reduce(
-                        [c._evidence_columns().mask for c in self.classifiers.values()]
-                    )
+            if evidence and self._shown_mask is not None:
                 entries = ShownEntries.of(features, self._shown_mask)
         out: list[dict[str, Any]] = [{} for _ in replies]
         for (name, clf), s in zip(self.classifiers.items(), scores, strict=True):
