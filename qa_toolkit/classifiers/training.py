@@ -19,6 +19,7 @@ from qa_toolkit.types import Role
 ROOT = Path(__file__).resolve().parents[2]
 LABEL_FILES_TRAIN = ("seed", "labels/train-extra.jsonl")
 LABEL_FILE_EVAL = "labels/eval-test.jsonl"
+LABEL_FILE_EVAL_REVIEWED = "labels/eval-reviewed.jsonl"
 
 
 def context_of(item: ReplyItem) -> ReplyContext:
@@ -101,8 +102,12 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
 
 
 def training_label_records(data_dir: Path) -> list[dict]:
-    """The seed labels plus the project's own training labels (never the evaluation set)."""
+    """The seed labels plus the project's own training labels (never the evaluation set); a reply re-read by
+    two more people (labels/train-reviewed.jsonl, the majority of three readings) takes the reviewed labels."""
     records = read_labels(seed_labels_path(data_dir)) + read_labels(ROOT / "labels" / "train-extra.jsonl")
+    reviewed = ROOT / "labels" / "train-reviewed.jsonl"
+    if reviewed.exists():
+        records += read_labels(reviewed)
     by_item = {r["item"]: r for r in records}  # a reply labelled twice: the later file wins
     assert not any(i.startswith(("airlines-test", "ibm-test")) for i in by_item), "test split in training labels"
     return list(by_item.values())
@@ -110,6 +115,16 @@ def training_label_records(data_dir: Path) -> list[dict]:
 
 def evaluation_label_records() -> list[dict]:
     return read_labels(ROOT / LABEL_FILE_EVAL)
+
+
+def adjudicated_evaluation_labels(items: Sequence[str]) -> dict[str, dict] | None:
+    """item -> the evaluation set's adjudicated labels (LABEL_FILE_EVAL_REVIEWED: each reply read by two
+    people, by a third where they differed, the majority kept), when every given item has them."""
+    path = ROOT / LABEL_FILE_EVAL_REVIEWED
+    if not path.exists():
+        return None
+    reviewed = {r["item"]: r for r in read_labels(path)}
+    return reviewed if all(i in reviewed for i in items) else None
 
 
 def train_all(data_dir: Path, *, models_dir: Path | None = None, names: Sequence[str] | None = None,
@@ -143,7 +158,8 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
             **card_notes(name),
             "training_data": {
                 "replies": len(train.contexts),
-                "label_files": ["../shared/labels/seed-train-1000.jsonl", "labels/train-extra.jsonl"],
+                "label_files": ["../shared/labels/seed-train-1000.jsonl", "labels/train-extra.jsonl"]
+                + (["labels/train-reviewed.jsonl"] if (ROOT / "labels" / "train-reviewed.jsonl").exists() else []),
                 "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
                 "distribution": _distribution(train.y(name)),
             },
@@ -218,6 +234,7 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
     names = list(names or LABEL_SETS)
     evaluation = load_labelled(evaluation_label_records(), data_dir)
     random_idx = [i for i, r in enumerate(evaluation.labels) if r.get("sampling") == "random"]
+    adjudicated = adjudicated_evaluation_labels([r["item"] for r in evaluation.labels])
     results = {}
     for name in names:
         clf = load_classifier(name, models_dir)
@@ -239,11 +256,16 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
             "metrics": whole,
             "metrics_random_sample": sample,
         }
+        if adjudicated is not None:
+            y_adj = [adjudicated[r["item"]][name] for r in evaluation.labels]
+            results[name]["evaluation_set"]["adjudicated_label_file"] = LABEL_FILE_EVAL_REVIEWED
+            results[name]["evaluation_set"]["adjudicated_changed"] = sum(a != b for a, b in zip(y, y_adj, strict=True))
+            results[name]["metrics_adjudicated"] = evaluate_predictions(y_adj, pred, proba, classes)
         results[name]["external_checks"] = _external(name, clf, data_dir, log)
         card = read_card(name, models_dir)
         card.update(results[name])
         write_card(model_dir(name, models_dir), card)
-        log(format_report(name, whole, sample))
+        log(format_report(name, whole, sample, results[name].get("metrics_adjudicated")))
     return results
 
 
@@ -266,18 +288,23 @@ def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-u
     return {}
 
 
-def format_report(name: str, whole: dict, sample: dict) -> str:
+def format_report(name: str, whole: dict, sample: dict, adjudicated: dict | None = None) -> str:
     lines = [
         f"\n{name}: macro-F1 {whole['macro_f1']:.3f}, accuracy {whole['accuracy']:.3f}, ECE {whole['ece']:.3f} "
         f"on {whole['n']} replies (uniform sample: macro-F1 {sample['macro_f1']:.3f} on {sample['n']})"
     ]
-    lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s}")
-    for c, m in whole["per_class"].items():
-        lines.append(f"  {c:14s} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} {m['support']:8d}")
-    labels = whole["confusion"]["labels"]
-    lines.append("  confusion (rows true, columns predicted): " + " / ".join(labels))
-    for c, row in zip(labels, whole["confusion"]["matrix"], strict=True):
-        lines.append(f"  {c:14s} " + " ".join(f"{v:6d}" for v in row))
+    for title, m in (("first labels", whole), ("adjudicated labels", adjudicated)):
+        if m is None:
+            continue
+        if adjudicated is not None:
+            lines.append(f"  against the {title}: macro-F1 {m['macro_f1']:.3f}, ECE {m['ece']:.3f}")
+        lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s}")
+        for c, pc in m["per_class"].items():
+            lines.append(f"  {c:14s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
+        labels = m["confusion"]["labels"]
+        lines.append("  confusion (rows true, columns predicted): " + " / ".join(labels))
+        for c, row in zip(labels, m["confusion"]["matrix"], strict=True):
+            lines.append(f"  {c:14s} " + " ".join(f"{v:6d}" for v in row))
     return "\n".join(lines)
 
 

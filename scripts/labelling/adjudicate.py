@@ -1,0 +1,174 @@
+"""Second and third readings of labels: write the batches, find the disagreements, keep the majority.
+
+Training labels (the replies `review_suspects.py` chose, where a cross-validated model finds the given
+label least likely):
+
+    python scripts/labelling/review_suspects.py --out /work/labelwork --prefix review1     # second readings
+    python scripts/labelling/adjudicate.py third --set train --work /work/labelwork --prefix review1
+    python scripts/labelling/adjudicate.py merge --set train --work /work/labelwork --prefix review1
+
+The evaluation set (every reply; chosen by nobody):
+
+    python scripts/labelling/adjudicate.py second --set eval --work /work/labelwork --prefix evalread
+    python scripts/labelling/adjudicate.py third --set eval --work /work/labelwork --prefix evalread
+    python scripts/labelling/adjudicate.py merge --set eval --work /work/labelwork --prefix evalread
+
+Readings: the first label (seed or labels/train-extra.jsonl; labels/eval-test.jsonl), a second reading (the
+one labels/second-labels.jsonl already holds, else `<prefix>-NN.<labeller>.jsonl` in `<work>/out/`) and,
+where those two differ on any task, a third (`<prefix>-third-NN.<labeller>.jsonl`). A training reply that
+already had a second label and was chosen again gets the new reading as its third. Per task the label two
+readings share wins; when all three differ (possible for three-class tasks) the first label stays. Every
+reader labelled the reply alone, from the same view and prompt as any batch, never seeing another reader's
+labels or a model's. Output (ids and labels, never text): labels/train-reviewed.jsonl, read after the other
+training files so that its labels replace the first ones (`training_label_records`), and
+labels/eval-reviewed.jsonl, the evaluation set's adjudicated labels (`qa-toolkit evaluate` reports both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from make_batches import view, write_batch  # type: ignore[import-not-found]
+
+from qa_toolkit.classifiers.models import LABEL_SETS
+from qa_toolkit.classifiers.training import read_labels, seed_labels_path
+from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = {"train": ROOT / "labels" / "train-reviewed.jsonl", "eval": ROOT / "labels" / "eval-reviewed.jsonl"}
+TASKS = tuple(LABEL_SETS)
+TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
+
+
+def decide(readings: list[dict]) -> dict[str, str]:
+    """Per task, the label at least two readings share; the first reading's when all differ."""
+    out = {}
+    for t in TASKS:
+        label, n = Counter(r[t] for r in readings).most_common(1)[0]
+        out[t] = label if n >= 2 else readings[0][t]
+    return out
+
+
+def _readings(work: Path, pattern: str) -> dict[str, dict]:
+    """item -> label record from the labellers' out files of the matching batches, checked against them."""
+    out: dict[str, dict] = {}
+    for path in sorted((work / "out").glob(pattern)):
+        batch = path.name.split(".")[0]
+        want = [json.loads(x)["item"] for x in (work / f"{batch}.jsonl").read_text().splitlines()]
+        got = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        if [g["item"] for g in got] != want:
+            raise SystemExit(f"{path}: the items differ from those of batch {batch}")
+        for g in got:
+            for t in TASKS:
+                if g.get(t) not in LABEL_SETS[t]:
+                    raise SystemExit(f"{path}: {g['item']}: {t} {g.get(t)!r} is not one of {LABEL_SETS[t]}")
+            out[g["item"]] = {**{t: g[t] for t in TASKS}, "labeller": path.name.split(".")[1], "batch": batch}
+    return out
+
+
+def _first(which: str, data: Path) -> dict[str, dict]:
+    if which == "eval":
+        records = read_labels(ROOT / "labels" / "eval-test.jsonl")
+    else:
+        records = read_labels(seed_labels_path(data)) + read_labels(ROOT / "labels" / "train-extra.jsonl")
+    return {r["item"]: r for r in records}
+
+
+def _views(work: Path, prefix: str) -> dict[str, dict]:
+    views = {}
+    for path in sorted(work.glob(f"{prefix}-[0-9][0-9].jsonl")):
+        for x in path.read_text().splitlines():
+            v = json.loads(x)
+            views[v["item"]] = v
+    return views
+
+
+def _batches(work: Path, prefix: str, views: list[dict], size: int) -> int:
+    for b in range(0, len(views), size):
+        write_batch(work, f"{prefix}-{b // size + 1:02d}", views[b : b + size])
+    return (len(views) + size - 1) // size
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("step", choices=["second", "third", "merge"])
+    ap.add_argument("--set", dest="which", choices=["train", "eval"], required=True)
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--prefix", required=True)
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+    data = shared_data_dir()
+    if data is None:
+        raise SystemExit("../shared/data not found")
+    first = _first(args.which, data)
+    second = {r["item"]: r for r in read_labels(ROOT / "labels" / "second-labels.jsonl")}
+    manifest_path = args.work / f"{args.prefix}-manifest.json"
+
+    if args.step == "second":
+        if args.which != "eval":
+            raise SystemExit("training replies to re-read are chosen by review_suspects.py")
+        import random
+
+        todo = sorted(i for i in first if i not in second)
+        random.Random(args.seed).shuffle(todo)
+        wanted = set(todo)
+        items = {it.item: it for s in ("airlines-test", "ibm-test") for it in iter_reply_items(s, data)
+                 if it.item in wanted}  # fmt: skip
+        n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
+        manifest = {i: {"sampling": "second-reading" if i in wanted else "second-labels.jsonl"} for i in first}
+        manifest_path.write_text(json.dumps(manifest, indent=1))
+        print(f"{len(todo)} of {len(first)} evaluation replies to read a second time: {n} batches")
+        return
+
+    manifest = json.loads(manifest_path.read_text())
+    reread = _readings(args.work, f"{args.prefix}-[0-9][0-9].*.jsonl")
+    if args.which == "eval":  # the second reading: second-labels.jsonl's, else this round's
+        reread = {i: second.get(i) or reread.get(i) for i in manifest if second.get(i) or reread.get(i)}
+    missing = sorted(set(manifest) - set(reread))
+    if missing:
+        raise SystemExit(f"{len(missing)} replies of {args.prefix} have no second reading yet, e.g. {missing[0]}")
+    has_third_already = (lambda i: i in second) if args.which == "train" else (lambda i: False)
+    differ = [i for i in manifest if not has_third_already(i) and any(reread[i][t] != first[i][t] for t in TASKS)]
+
+    if args.step == "third":
+        views = _views(args.work, args.prefix)
+        lacking = [i for i in differ if i not in views]  # eval replies second-read earlier: build their view
+        if lacking:
+            wanted = set(lacking)
+            splits = ("airlines-test", "ibm-test") if args.which == "eval" else TRAIN_SPLITS
+            views |= {it.item: view(it) for s in splits for it in iter_reply_items(s, data) if it.item in wanted}
+        n = _batches(args.work, f"{args.prefix}-third", [views[i] for i in differ], args.batch)
+        print(f"{len(differ)} of {len(manifest)} replies' two readings differ on some task: {n} third-reader batches")
+        return
+
+    third = _readings(args.work, f"{args.prefix}-third-[0-9][0-9].*.jsonl")
+    lacking = [i for i in differ if i not in third]
+    if lacking:
+        raise SystemExit(f"{len(lacking)} replies still need a third reading, e.g. {lacking[0]}")
+    rows, changed = [], Counter()
+    for item in manifest:
+        if has_third_already(item):
+            readings = [first[item], second[item], reread[item]]
+        elif item in third:
+            readings = [first[item], reread[item], third[item]]
+        else:  # the second reading agreed on every task
+            readings = [first[item], reread[item]]
+        row: dict = {"item": item, **decide(readings)}
+        changed.update(t for t in TASKS if row[t] != first[item][t])
+        row["readings"] = [{**{t: r[t] for t in TASKS}, "labeller": r.get("labeller", "")} for r in readings]
+        row["review"] = args.prefix
+        row["sampling"] = manifest[item]["sampling"]
+        rows.append(row)
+    out = OUTPUT[args.which]
+    old = [r for r in read_labels(out) if r["item"] not in manifest] if out.exists() else []
+    out.write_text("".join(json.dumps(r) + "\n" for r in old + rows))
+    print(f"{len(rows)} replies ({len(differ)} read a third time) -> {out.relative_to(ROOT)}; labels that changed "
+          f"from the first: {dict(changed)}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The training label files: which label a reply trains on when it was read more than once."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa_toolkit.classifiers import LABEL_SETS, training
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
+from adjudicate import decide  # noqa: E402
+
+
+def reading(tone: str = "friendly", personalisation: str = "personalised", apology: str = "none",
+            resolution: str = "solution", **extra: str) -> dict:  # fmt: skip
+    return {"tone": tone, "personalisation": personalisation, "apology": apology, "resolution": resolution,
+            **extra}  # fmt: skip
+
+
+def test_the_label_two_of_three_readings_share_wins_per_task() -> None:
+    first = reading(tone="neutral", apology="templated")
+    second = reading(tone="unfriendly", apology="specific", resolution="step")
+    third = reading(tone="unfriendly", apology="templated", resolution="none")
+    assert decide([first, second, third]) == reading(tone="unfriendly", apology="templated")
+
+
+def test_when_three_readings_all_differ_the_first_stays() -> None:
+    readings = [reading(tone="neutral"), reading(tone="friendly"), reading(tone="unfriendly")]
+    assert decide(readings)["tone"] == "neutral"
+
+
+def test_two_agreeing_readings_keep_their_label() -> None:
+    assert decide([reading(resolution="step"), reading(resolution="step")]) == reading(resolution="step")
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_reviewed_labels_replace_the_first_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "shared" / "data"
+    data.mkdir(parents=True)
+    _write(tmp_path / "shared" / "labels" / "seed-train-1000.jsonl",
+           [{"item": "airlines-train:1#t1", **reading(tone="neutral")},
+            {"item": "airlines-train:2#t1", **reading()}])  # fmt: skip
+    repo = tmp_path / "repo"
+    _write(repo / "labels" / "train-extra.jsonl", [{"item": "ibm-dev:3#4", **reading(apology="templated")}])
+    monkeypatch.setattr(training, "ROOT", repo)
+    before = {r["item"]: r["tone"] for r in training.training_label_records(data)}
+    assert before == {"airlines-train:1#t1": "neutral", "airlines-train:2#t1": "friendly", "ibm-dev:3#4": "friendly"}
+
+    _write(repo / "labels" / "train-reviewed.jsonl",
+           [{"item": "airlines-train:1#t1", **reading(tone="unfriendly"), "review": "review1"},
+            {"item": "ibm-dev:3#4", **reading(apology="specific"), "review": "review1"}])  # fmt: skip
+    after = {r["item"]: r for r in training.training_label_records(data)}
+    assert len(after) == 3
+    assert after["airlines-train:1#t1"]["tone"] == "unfriendly"
+    assert after["ibm-dev:3#4"]["apology"] == "specific"
+    assert after["airlines-train:2#t1"]["tone"] == "friendly"
+
+
+def test_a_test_split_reply_in_the_training_labels_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "shared" / "data"
+    data.mkdir(parents=True)
+    _write(tmp_path / "shared" / "labels" / "seed-train-1000.jsonl", [])
+    repo = tmp_path / "repo"
+    _write(repo / "labels" / "train-extra.jsonl", [])
+    _write(repo / "labels" / "train-reviewed.jsonl", [{"item": "airlines-test:9#t1", **reading()}])
+    monkeypatch.setattr(training, "ROOT", repo)
+    with pytest.raises(AssertionError, match="test split"):
+        training.training_label_records(data)
+
+
+@pytest.mark.parametrize("name", ["train-reviewed.jsonl", "eval-reviewed.jsonl"])
+def test_committed_reviews_hold_the_majority_of_their_readings(name: str) -> None:
+    rows = [json.loads(x) for x in (ROOT / "labels" / name).read_text().splitlines()]
+    assert rows
+    test_split = name.startswith("eval")
+    for row in rows:
+        assert row["item"].startswith(("airlines-test", "ibm-test")) == test_split, row["item"]
+        assert {t: row[t] for t in LABEL_SETS} == decide(row["readings"]), row["item"]
+        assert all(row[t] in LABEL_SETS[t] for t in LABEL_SETS), row["item"]
+        assert 2 <= len(row["readings"]) <= 3, row["item"]
+
+
+def test_the_adjudicated_evaluation_labels_are_used_only_when_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(training, "ROOT", tmp_path)
+    items = ["airlines-test:1#t1", "ibm-test:2#3"]
+    assert training.adjudicated_evaluation_labels(items) is None
+    _write(tmp_path / training.LABEL_FILE_EVAL_REVIEWED, [{"item": items[0], **reading(tone="neutral")}])
+    assert training.adjudicated_evaluation_labels(items) is None
+    _write(tmp_path / training.LABEL_FILE_EVAL_REVIEWED,
+           [{"item": items[0], **reading(tone="neutral")}, {"item": items[1], **reading()}])  # fmt: skip
+    got = training.adjudicated_evaluation_labels(items)
+    assert got is not None and got[items[0]]["tone"] == "neutral" and got[items[1]]["tone"] == "friendly"
+
+
+def test_the_report_shows_both_label_sets_when_adjudicated() -> None:
+    def metrics(f1: float) -> dict:
+        return {"n": 2, "macro_f1": f1, "accuracy": 0.5, "ece": 0.1,
+                "per_class": {"a": {"precision": 1.0, "recall": 0.5, "f1": f1, "support": 2}},
+                "confusion": {"labels": ["a"], "matrix": [[1]]}}  # fmt: skip
+
+    plain = training.format_report("tone", metrics(0.6), metrics(0.5))
+    assert "adjudicated" not in plain
+    both = training.format_report("tone", metrics(0.6), metrics(0.5), metrics(0.7))
+    assert "against the first labels: macro-F1 0.600" in both
+    assert "against the adjudicated labels: macro-F1 0.700" in both
+
+
+def test_every_evaluation_reply_has_adjudicated_labels() -> None:
+    first = [json.loads(x)["item"] for x in (ROOT / training.LABEL_FILE_EVAL).read_text().splitlines()]
+    assert training.adjudicated_evaluation_labels(first) is not None
