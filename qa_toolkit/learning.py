@@ -30,7 +30,6 @@ from sqlalchemy.engine import Engine
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, VERSION, load_classifier, model_dir, save_model
 from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
 from qa_toolkit.classifiers.training import (
-    LABEL_FILES_TRAIN,
     MIN_PER_CLASS,
     LabelledSet,
     card_notes,
@@ -39,6 +38,7 @@ from qa_toolkit.classifiers.training import (
     evaluation_label_records,
     fit_classifiers,
     load_labelled,
+    training_label_files,
     training_label_records,
     word_vectors_note,
 )
@@ -508,7 +508,7 @@ def _card(
         "training_data": {
             "replies": fitted.rows[name],
             "label_files": (
-                ["../shared/labels/seed-train-1000.jsonl", *LABEL_FILES_TRAIN[1:]] if base is not None else []
+                training_label_files() if base is not None else []
             ),
             "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)"
             if base is not None

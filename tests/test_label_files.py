@@ -6,13 +6,16 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa_toolkit.classifiers import LABEL_SETS, training
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
-from adjudicate import decide  # noqa: E402
+from adjudicate import combine, decide  # noqa: E402
+
+from qa_toolkit.datasets import shared_data_dir  # noqa: E402
 
 
 def reading(tone: str = "friendly", personalisation: str = "personalised", apology: str = "none",
@@ -46,7 +49,7 @@ def test_reviewed_labels_replace_the_first_ones(tmp_path: Path, monkeypatch: pyt
     data = tmp_path / "shared" / "data"
     data.mkdir(parents=True)
     _write(tmp_path / "shared" / "labels" / "seed-train-1000.jsonl",
-           [{"item": "airlines-train:1#t1", **reading(tone="neutral")},
+           [{"item": "airlines-train:1#t1", **reading(tone="neutral"), "labeller": "A"},
             {"item": "airlines-train:2#t1", **reading()}])  # fmt: skip
     repo = tmp_path / "repo"
     _write(repo / "labels" / "train-extra.jsonl", [{"item": "ibm-dev:3#4", **reading(apology="templated")}])
@@ -60,6 +63,7 @@ def test_reviewed_labels_replace_the_first_ones(tmp_path: Path, monkeypatch: pyt
     after = {r["item"]: r for r in training.training_label_records(data)}
     assert len(after) == 3
     assert after["airlines-train:1#t1"]["tone"] == "unfriendly"
+    assert after["airlines-train:1#t1"]["labeller"] == "A"  # the rest of the first record stays
     assert after["ibm-dev:3#4"]["apology"] == "specific"
     assert after["airlines-train:2#t1"]["tone"] == "friendly"
 
@@ -69,11 +73,49 @@ def test_a_test_split_reply_in_the_training_labels_is_refused(tmp_path: Path, mo
     data.mkdir(parents=True)
     _write(tmp_path / "shared" / "labels" / "seed-train-1000.jsonl", [])
     repo = tmp_path / "repo"
-    _write(repo / "labels" / "train-extra.jsonl", [])
-    _write(repo / "labels" / "train-reviewed.jsonl", [{"item": "airlines-test:9#t1", **reading()}])
+    _write(repo / "labels" / "train-extra.jsonl", [{"item": "airlines-test:9#t1", **reading()}])
     monkeypatch.setattr(training, "ROOT", repo)
     with pytest.raises(AssertionError, match="test split"):
         training.training_label_records(data)
+
+
+def test_combine_orders_the_readings_and_keeps_the_majority() -> None:
+    first = {i: {**reading(), "labeller": "A"} for i in ("a", "b", "c", "d")}
+    first["d"] = {**reading(tone="neutral", resolution="step"), "labeller": "A"}
+    reread = {
+        "a": {**reading(), "labeller": "B"},  # agrees: two readings
+        "b": {**reading(tone="neutral"), "labeller": "B"},  # differs: a third decides
+        "c": {**reading(apology="templated"), "labeller": "B"},  # had a second label: this is the third
+        "d": {**reading(tone="unfriendly", resolution="none"), "labeller": "B"},
+    }
+    third = {"b": {**reading(tone="neutral"), "labeller": "C"},
+             "d": {**reading(tone="friendly", resolution="solution"), "labeller": "C"}}  # fmt: skip
+    second = {"c": {**reading(apology="templated"), "labeller": "S"}}
+    manifest = {i: {"reason": "why-" + i} for i in ("d", "c", "b", "a")}
+    rows = {r["item"]: r for r in combine(manifest, first, second, reread, third, review="r1")}
+    assert [r["labeller"] for r in rows["a"]["readings"]] == ["A", "B"]
+    assert [r["labeller"] for r in rows["b"]["readings"]] == ["A", "B", "C"]
+    assert [r["labeller"] for r in rows["c"]["readings"]] == ["A", "S", "B"]
+    assert rows["a"]["tone"] == "friendly" and rows["b"]["tone"] == "neutral"
+    assert rows["c"]["apology"] == "templated"
+    assert rows["d"]["tone"] == "neutral" and rows["d"]["resolution"] == "step"  # all differ: the first stays
+    assert rows["d"]["unresolved"] == ["tone", "resolution"] and "unresolved" not in rows["b"]
+    assert rows["b"]["review"] == "r1" and rows["b"]["reason"] == "why-b"
+
+
+def test_adjudicated_figures_score_against_the_adjudicated_labels() -> None:
+    classes = ["friendly", "neutral"]
+    y = ["friendly", "friendly", "neutral", "neutral"]
+    y_adj = ["friendly", "neutral", "neutral", "neutral"]
+    pred = ["friendly", "neutral", "neutral", "neutral"]
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.1, 0.9]])
+    notes, figures = training.adjudicated_figures(y, y_adj, pred, proba, classes, [0, 1])
+    assert notes["adjudicated_changed"] == 1
+    assert notes["adjudicated_distribution"] == {"friendly": 1, "neutral": 3}
+    assert figures["metrics_adjudicated"]["accuracy"] == 1.0
+    assert figures["metrics_adjudicated_random_sample"]["n"] == 2
+    assert figures["metrics_adjudicated_random_sample"]["accuracy"] == 1.0
+    assert training.evaluate_predictions(y, pred, proba, classes)["accuracy"] == 0.75
 
 
 @pytest.mark.parametrize("name", ["train-reviewed.jsonl", "eval-reviewed.jsonl"])
@@ -115,6 +157,40 @@ def test_the_report_shows_both_label_sets_when_adjudicated() -> None:
     assert "against the adjudicated labels: macro-F1 0.700" in both
 
 
-def test_every_evaluation_reply_has_adjudicated_labels() -> None:
-    first = [json.loads(x)["item"] for x in (ROOT / training.LABEL_FILE_EVAL).read_text().splitlines()]
-    assert training.adjudicated_evaluation_labels(first) is not None
+def _rows(path: Path) -> dict[str, dict]:
+    return {r["item"]: r for r in (json.loads(x) for x in path.read_text().splitlines() if x.strip())}
+
+
+def test_the_adjudicated_evaluation_set_is_the_evaluation_set_read_again() -> None:
+    first = _rows(ROOT / training.LABEL_FILE_EVAL)
+    reviewed = _rows(ROOT / training.LABEL_FILE_EVAL_REVIEWED)
+    second = _rows(ROOT / "labels" / "second-labels.jsonl")
+    assert set(reviewed) == set(first)
+    assert training.adjudicated_evaluation_labels(list(first)) is not None
+    for item, row in reviewed.items():
+        assert {t: row["readings"][0][t] for t in LABEL_SETS} == {t: first[item][t] for t in LABEL_SETS}, item
+        if item in second:  # the earlier second label is the second reading
+            assert {t: row["readings"][1][t] for t in LABEL_SETS} == {t: second[item][t] for t in LABEL_SETS}, item
+
+
+def test_reviewed_training_labels_start_from_the_first_label() -> None:
+    first = _rows(ROOT / "labels" / "train-extra.jsonl")
+    data = shared_data_dir()
+    if data is not None:  # the seed labels live in ../shared
+        first = {**_rows(training.seed_labels_path(data)), **first}
+    for item, row in _rows(ROOT / "labels" / "train-reviewed.jsonl").items():
+        if data is None and item not in first:
+            continue
+        assert {t: row["readings"][0][t] for t in LABEL_SETS} == {t: first[item][t] for t in LABEL_SETS}, item
+
+
+def test_a_review_of_a_reply_without_a_first_label_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "shared" / "data"
+    data.mkdir(parents=True)
+    _write(tmp_path / "shared" / "labels" / "seed-train-1000.jsonl", [{"item": "airlines-train:1#t1", **reading()}])
+    repo = tmp_path / "repo"
+    _write(repo / "labels" / "train-extra.jsonl", [])
+    _write(repo / "labels" / "train-reviewed.jsonl", [{"item": "airlines-train:2#t1", **reading()}])
+    monkeypatch.setattr(training, "ROOT", repo)
+    with pytest.raises(ValueError, match="no first label"):
+        training.training_label_records(data)

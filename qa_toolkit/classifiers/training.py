@@ -17,7 +17,7 @@ from qa_toolkit.language import fill_languages
 from qa_toolkit.types import Role
 
 ROOT = Path(__file__).resolve().parents[2]
-LABEL_FILES_TRAIN = ("seed", "labels/train-extra.jsonl")
+LABEL_FILES_TRAIN = ("seed", "labels/train-extra.jsonl", "labels/train-reviewed.jsonl")  # later files win
 LABEL_FILE_EVAL = "labels/eval-test.jsonl"
 LABEL_FILE_EVAL_REVIEWED = "labels/eval-reviewed.jsonl"
 
@@ -102,15 +102,23 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
 
 
 def training_label_records(data_dir: Path) -> list[dict]:
-    """The seed labels plus the project's own training labels (never the evaluation set); a reply re-read by
-    two more people (labels/train-reviewed.jsonl, the majority of three readings) takes the reviewed labels."""
-    records = read_labels(seed_labels_path(data_dir)) + read_labels(ROOT / "labels" / "train-extra.jsonl")
-    reviewed = ROOT / "labels" / "train-reviewed.jsonl"
-    if reviewed.exists():
-        records += read_labels(reviewed)
+    """The seed labels plus the project's own training labels (never the evaluation set). A reply re-read by
+    more people (labels/train-reviewed.jsonl: the majority of two or three readings) takes the reviewed
+    labels and keeps the rest of its first record."""
+    records = read_labels(seed_labels_path(data_dir)) + read_labels(ROOT / LABEL_FILES_TRAIN[1])
     by_item = {r["item"]: r for r in records}  # a reply labelled twice: the later file wins
+    reviewed = ROOT / LABEL_FILES_TRAIN[2]
+    for row in read_labels(reviewed) if reviewed.exists() else []:
+        if row["item"] not in by_item:
+            raise ValueError(f"{LABEL_FILES_TRAIN[2]}: {row['item']} has no first label to review")
+        by_item[row["item"]] = {**by_item[row["item"]], **row}
     assert not any(i.startswith(("airlines-test", "ibm-test")) for i in by_item), "test split in training labels"
     return list(by_item.values())
+
+
+def training_label_files() -> list[str]:
+    """The label files training reads, as a card names them."""
+    return ["../shared/labels/seed-train-1000.jsonl"] + [f for f in LABEL_FILES_TRAIN[1:] if (ROOT / f).exists()]
 
 
 def evaluation_label_records() -> list[dict]:
@@ -158,8 +166,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
             **card_notes(name),
             "training_data": {
                 "replies": len(train.contexts),
-                "label_files": ["../shared/labels/seed-train-1000.jsonl", "labels/train-extra.jsonl"]
-                + (["labels/train-reviewed.jsonl"] if (ROOT / "labels" / "train-reviewed.jsonl").exists() else []),
+                "label_files": training_label_files(),
                 "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
                 "distribution": _distribution(train.y(name)),
             },
@@ -235,6 +242,8 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
     evaluation = load_labelled(evaluation_label_records(), data_dir)
     random_idx = [i for i, r in enumerate(evaluation.labels) if r.get("sampling") == "random"]
     adjudicated = adjudicated_evaluation_labels([r["item"] for r in evaluation.labels])
+    if adjudicated is None:
+        log(f"({LABEL_FILE_EVAL_REVIEWED} does not cover every reply of {LABEL_FILE_EVAL}: first labels only)")
     results = {}
     for name in names:
         clf = load_classifier(name, models_dir)
@@ -258,15 +267,33 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
         }
         if adjudicated is not None:
             y_adj = [adjudicated[r["item"]][name] for r in evaluation.labels]
-            results[name]["evaluation_set"]["adjudicated_label_file"] = LABEL_FILE_EVAL_REVIEWED
-            results[name]["evaluation_set"]["adjudicated_changed"] = sum(a != b for a, b in zip(y, y_adj, strict=True))
-            results[name]["metrics_adjudicated"] = evaluate_predictions(y_adj, pred, proba, classes)
+            set_notes, figures = adjudicated_figures(y, y_adj, pred, proba, classes, random_idx)
+            results[name]["evaluation_set"].update(set_notes)
+            results[name].update(figures)
         results[name]["external_checks"] = _external(name, clf, data_dir, log)
         card = read_card(name, models_dir)
         card.update(results[name])
         write_card(model_dir(name, models_dir), card)
         log(format_report(name, whole, sample, results[name].get("metrics_adjudicated")))
     return results
+
+
+def adjudicated_figures(y: Sequence[str], y_adj: Sequence[str], pred: Sequence[str], proba: np.ndarray,
+                        classes: Sequence[str], random_idx: Sequence[int]) -> tuple[dict, dict]:  # fmt: skip
+    """The card's notes on the adjudicated labels and the figures against them (whole set, uniform part)."""
+    notes = {
+        "adjudicated_label_file": LABEL_FILE_EVAL_REVIEWED,
+        "adjudicated_changed": sum(a != b for a, b in zip(y, y_adj, strict=True)),
+        "adjudicated_distribution": _distribution(y_adj),
+    }
+    idx = list(random_idx)
+    figures = {
+        "metrics_adjudicated": evaluate_predictions(y_adj, pred, proba, classes),
+        "metrics_adjudicated_random_sample": evaluate_predictions(
+            [y_adj[i] for i in idx], [pred[i] for i in idx], proba[idx], classes
+        ),
+    }
+    return notes, figures
 
 
 def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-untyped-def]

@@ -52,6 +52,31 @@ def decide(readings: list[dict]) -> dict[str, str]:
     return out
 
 
+def combine(manifest: dict[str, dict], first: dict[str, dict], second: dict[str, dict], reread: dict[str, dict],
+            third: dict[str, dict], *, review: str) -> list[dict]:  # fmt: skip
+    """One row per manifest item: the readings in order (first label, second reading, third if any), the
+    majority labels, the tasks whose three readings all differed (`unresolved`, the first label kept),
+    the round and why the reply was read (`reason`). ``second``: earlier second readings, which make the
+    new reading the third."""
+    rows = []
+    for item in sorted(manifest):
+        if item in second:
+            readings = [first[item], second[item], reread[item]]
+        elif item in third:
+            readings = [first[item], reread[item], third[item]]
+        else:  # the second reading agreed on every task
+            readings = [first[item], reread[item]]
+        row: dict = {"item": item, **decide(readings)}
+        row["readings"] = [{**{t: r[t] for t in TASKS}, "labeller": r.get("labeller", "")} for r in readings]
+        unresolved = [t for t in TASKS if len({r[t] for r in readings}) == 3]
+        if unresolved:
+            row["unresolved"] = unresolved
+        row["review"] = review
+        row["reason"] = manifest[item]["reason"]
+        rows.append(row)
+    return rows
+
+
 def _readings(work: Path, pattern: str) -> dict[str, dict]:
     """item -> label record from the labellers' out files of the matching batches, checked against them."""
     out: dict[str, dict] = {}
@@ -65,6 +90,8 @@ def _readings(work: Path, pattern: str) -> dict[str, dict]:
             for t in TASKS:
                 if g.get(t) not in LABEL_SETS[t]:
                     raise SystemExit(f"{path}: {g['item']}: {t} {g.get(t)!r} is not one of {LABEL_SETS[t]}")
+            if g["item"] in out:
+                raise SystemExit(f"{path}: {g['item']} was already read in {out[g['item']]['batch']}")
             out[g["item"]] = {**{t: g[t] for t in TASKS}, "labeller": path.name.split(".")[1], "batch": batch}
     return out
 
@@ -119,12 +146,19 @@ def main() -> None:
         items = {it.item: it for s in ("airlines-test", "ibm-test") for it in iter_reply_items(s, data)
                  if it.item in wanted}  # fmt: skip
         n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
-        manifest = {i: {"sampling": "second-reading" if i in wanted else "second-labels.jsonl"} for i in first}
+        manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in first}
         manifest_path.write_text(json.dumps(manifest, indent=1))
         print(f"{len(todo)} of {len(first)} evaluation replies to read a second time: {n} batches")
         return
 
-    manifest = json.loads(manifest_path.read_text())
+    raw = json.loads(manifest_path.read_text())
+    manifest = {i: {"reason": m.get("reason") or m["sampling"]} for i, m in raw.items()}  # older manifests: sampling
+    out = OUTPUT[args.which]
+    earlier = {r["item"]: r["review"] for r in read_labels(out)} if out.exists() else {}
+    again = sorted(i for i in manifest if earlier.get(i, args.prefix) != args.prefix)
+    if again:
+        raise SystemExit(f"{len(again)} replies of {args.prefix} were reviewed in an earlier round, e.g. {again[0]} "
+                         f"({earlier[again[0]]}): leave them out of the round")  # fmt: skip
     reread = _readings(args.work, f"{args.prefix}-[0-9][0-9].*.jsonl")
     if args.which == "eval":  # the second reading: second-labels.jsonl's, else this round's
         reread = {i: second.get(i) or reread.get(i) for i in manifest if second.get(i) or reread.get(i)}
@@ -146,26 +180,16 @@ def main() -> None:
         return
 
     third = _readings(args.work, f"{args.prefix}-third-[0-9][0-9].*.jsonl")
-    lacking = [i for i in differ if i not in third]
-    if lacking:
-        raise SystemExit(f"{len(lacking)} replies still need a third reading, e.g. {lacking[0]}")
-    rows, changed = [], Counter()
-    for item in manifest:
-        if has_third_already(item):
-            readings = [first[item], second[item], reread[item]]
-        elif item in third:
-            readings = [first[item], reread[item], third[item]]
-        else:  # the second reading agreed on every task
-            readings = [first[item], reread[item]]
-        row: dict = {"item": item, **decide(readings)}
-        changed.update(t for t in TASKS if row[t] != first[item][t])
-        row["readings"] = [{**{t: r[t] for t in TASKS}, "labeller": r.get("labeller", "")} for r in readings]
-        row["review"] = args.prefix
-        row["sampling"] = manifest[item]["sampling"]
-        rows.append(row)
-    out = OUTPUT[args.which]
+    lacking, stray = [i for i in differ if i not in third], sorted(set(third) - set(differ))
+    if lacking or stray:
+        raise SystemExit(f"third readings: {len(lacking)} replies still need one (e.g. {lacking[:1]}), "
+                         f"{len(stray)} were not asked for (e.g. {stray[:1]})")  # fmt: skip
+    earlier_second = {i: second[i] for i in manifest if has_third_already(i)}
+    rows = combine(manifest, first, earlier_second, reread, third, review=args.prefix)
+    changed = Counter(t for r in rows for t in TASKS if r[t] != first[r["item"]][t])
     old = [r for r in read_labels(out) if r["item"] not in manifest] if out.exists() else []
-    out.write_text("".join(json.dumps(r) + "\n" for r in old + rows))
+    merged = sorted(old + rows, key=lambda r: (r["review"], r["item"]))
+    out.write_text("".join(json.dumps(r) + "\n" for r in merged))
     print(f"{len(rows)} replies ({len(differ)} read a third time) -> {out.relative_to(ROOT)}; labels that changed "
           f"from the first: {dict(changed)}")  # fmt: skip
 

@@ -84,7 +84,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--n", type=int, default=400, help="replies to re-read (the disagreeing ones first)")
     ap.add_argument("--oof", type=Path, help="cache of the out-of-fold probabilities (JSON)")
-    ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="label files whose items to leave out")
+    ap.add_argument("--exclude", type=Path, nargs="*", default=[],
+                    help="JSONL label files whose items to leave out (train-reviewed.jsonl always is)")  # fmt: skip
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--prefix", default="review1")
@@ -94,13 +95,19 @@ def main() -> None:
         raise SystemExit("../shared/data not found")
     if args.oof and args.oof.exists():
         oof = json.loads(args.oof.read_text())
+        now = {r["item"] for r in training_label_records(data)}
+        if set(oof) != now:
+            print(f"note: {args.oof} holds {len(oof):,} training labels, the label files {len(now):,}; "
+                  f"{len(now - set(oof)):,} newer labels cannot be chosen (delete the file to recompute)")  # fmt: skip
     else:
         t0 = time.time()
         oof = out_of_fold(data)
         print(f"out-of-fold probabilities of {len(oof):,} training labels in {time.time() - t0:.0f} s")
         if args.oof:
             args.oof.write_text(json.dumps(oof))
-    done = {json.loads(x)["item"] for p in args.exclude for x in p.read_text().splitlines() if x.strip()}
+    reviewed = ROOT / "labels" / "train-reviewed.jsonl"  # a reply is reviewed once: its readings stay together
+    done = {json.loads(x)["item"] for p in [*args.exclude, reviewed] if p.exists() for x in p.read_text().splitlines()
+            if x.strip()}  # fmt: skip
     first = {i: r["labels"] for i, r in oof.items()}
     chosen: dict[str, str] = {i: "second-label-disagrees" for i in disagreeing_second_labels(first) if i not in done}
     # per task, the replies whose given label the out-of-fold model finds least likely; taken in turn
@@ -123,9 +130,9 @@ def main() -> None:
     for b in range(0, len(order), args.batch):
         name = f"{args.prefix}-{b // args.batch + 1:02d}"
         write_batch(args.out, name, [view(items[i]) for i in order[b : b + args.batch]])
-        manifest.update({i: {"batch": name, "sampling": chosen[i]} for i in order[b : b + args.batch]})
+        manifest.update({i: {"batch": name, "reason": chosen[i]} for i in order[b : b + args.batch]})
     (args.out / f"{args.prefix}-manifest.json").write_text(json.dumps(manifest, indent=1))
-    reasons = {r: sum(1 for v in manifest.values() if v["sampling"] == r) for r in sorted(set(chosen.values()))}
+    reasons = {r: sum(1 for v in manifest.values() if v["reason"] == r) for r in sorted(set(chosen.values()))}
     print(f"{len(order)} replies in {(len(order) + args.batch - 1) // args.batch} batches: {reasons}")
 
 
