@@ -29,7 +29,6 @@ from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
-C = {"tone": 2, "personalisation": 10, "apology": 4, "resolution": 10}
 
 
 def out_of_fold(data: Path) -> dict[str, dict]:
@@ -38,7 +37,10 @@ def out_of_fold(data: Path) -> dict[str, dict]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold
 
+    from qa_toolkit.classifiers.models import make_pipeline_for
     from qa_toolkit.features import ReplyFeaturizer
+
+    shipped = {name: make_pipeline_for(name).named_steps["clf"] for name in LABEL_SETS}  # their C and skip
 
     train = load_labelled(training_label_records(data), data)
     ctx, labels = train.contexts, train.labels
@@ -50,17 +52,17 @@ def out_of_fold(data: Path) -> dict[str, dict]:
     def fold(tr: np.ndarray, te: np.ndarray) -> tuple[np.ndarray, dict]:
         f = ReplyFeaturizer().fit([ctx[i] for i in tr])
         Xtr, Xte = f.transform([ctx[i] for i in tr]).tocsr(), f.transform([ctx[i] for i in te]).tocsr()
-        cut = f.layout()["vectors"][0]  # only personalisation reads the word vectors (as shipped)
-        out = {}
-        for name, c in C.items():
+        layout, out = f.layout(), {}
+        for name, clf in shipped.items():  # the feature blocks each shipped model reads, at its C
+            left_out = [np.arange(*layout[b]) for b in clf.skipped_blocks() if b in layout]
+            keep = np.setdiff1d(np.arange(Xtr.shape[1]), np.concatenate([*left_out, np.zeros(0, dtype=int)]))
             y = np.array([r[name] for r in labels])
-            A, B = (Xtr, Xte) if name == "personalisation" else (Xtr[:, :cut], Xte[:, :cut])
-            m = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(A, y[tr])
-            out[name] = (list(m.classes_), m.predict_proba(B))
+            m = LogisticRegression(C=clf.C, class_weight="balanced", max_iter=3000).fit(Xtr[:, keep], y[tr])
+            out[name] = (list(m.classes_), m.predict_proba(Xte[:, keep]))
         return te, out
 
     runs = Parallel(n_jobs=2)(delayed(fold)(tr, te) for tr, te in folds)
-    res: dict[str, dict] = {r["item"]: {"labels": {n: r[n] for n in C}, "proba": {}} for r in labels}
+    res: dict[str, dict] = {r["item"]: {"labels": {n: r[n] for n in LABEL_SETS}, "proba": {}} for r in labels}
     for te, out in runs:
         for name, (classes, P) in out.items():
             for i, p in zip(te, P, strict=True):
@@ -112,11 +114,11 @@ def main() -> None:
     chosen: dict[str, str] = {i: "second-label-disagrees" for i in disagreeing_second_labels(first) if i not in done}
     # per task, the replies whose given label the out-of-fold model finds least likely; taken in turn
     ranked = {
-        t: sorted((r["proba"][t][r["labels"][t]], i) for i, r in oof.items() if i not in done) for t in C
+        t: sorted((r["proba"][t][r["labels"][t]], i) for i, r in oof.items() if i not in done) for t in LABEL_SETS
     }
-    pos = dict.fromkeys(C, 0)
-    while len(chosen) < args.n and any(pos[t] < len(ranked[t]) for t in C):
-        for t in C:
+    pos = dict.fromkeys(LABEL_SETS, 0)
+    while len(chosen) < args.n and any(pos[t] < len(ranked[t]) for t in LABEL_SETS):
+        for t in LABEL_SETS:
             while pos[t] < len(ranked[t]) and ranked[t][pos[t]][1] in chosen:
                 pos[t] += 1
             if pos[t] < len(ranked[t]) and len(chosen) < args.n:
