@@ -34,11 +34,17 @@ from pathlib import Path
 from make_batches import view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
-from qa_toolkit.classifiers.training import read_labels, seed_labels_path
+from qa_toolkit.classifiers.training import (
+    LABEL_FILE_EVAL,
+    LABEL_FILE_EVAL_REVIEWED,
+    LABEL_FILES_TRAIN,
+    read_labels,
+    seed_labels_path,
+)
 from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = {"train": ROOT / "labels" / "train-reviewed.jsonl", "eval": ROOT / "labels" / "eval-reviewed.jsonl"}
+OUTPUT = {"train": ROOT / LABEL_FILES_TRAIN[2], "eval": ROOT / LABEL_FILE_EVAL_REVIEWED}  # the files training reads
 TASKS = tuple(LABEL_SETS)
 TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
 
@@ -98,9 +104,9 @@ def _readings(work: Path, pattern: str) -> dict[str, dict]:
 
 def _first(which: str, data: Path) -> dict[str, dict]:
     if which == "eval":
-        records = read_labels(ROOT / "labels" / "eval-test.jsonl")
-    else:
-        records = read_labels(seed_labels_path(data)) + read_labels(ROOT / "labels" / "train-extra.jsonl")
+        records = read_labels(ROOT / LABEL_FILE_EVAL)
+    else:  # the first labels, before any review
+        records = read_labels(seed_labels_path(data)) + read_labels(ROOT / LABEL_FILES_TRAIN[1])
     return {r["item"]: r for r in records}
 
 
@@ -154,7 +160,8 @@ def main() -> None:
     raw = json.loads(manifest_path.read_text())
     manifest = {i: {"reason": m.get("reason") or m["sampling"]} for i, m in raw.items()}  # older manifests: sampling
     out = OUTPUT[args.which]
-    earlier = {r["item"]: r["review"] for r in read_labels(out)} if out.exists() else {}
+    reviewed = read_labels(out) if out.exists() else []
+    earlier = {r["item"]: r["review"] for r in reviewed}
     again = sorted(i for i in manifest if earlier.get(i, args.prefix) != args.prefix)
     if again:
         raise SystemExit(f"{len(again)} replies of {args.prefix} were reviewed in an earlier round, e.g. {again[0]} "
@@ -165,8 +172,9 @@ def main() -> None:
     missing = sorted(set(manifest) - set(reread))
     if missing:
         raise SystemExit(f"{len(missing)} replies of {args.prefix} have no second reading yet, e.g. {missing[0]}")
-    has_third_already = (lambda i: i in second) if args.which == "train" else (lambda i: False)
-    differ = [i for i in manifest if not has_third_already(i) and any(reread[i][t] != first[i][t] for t in TASKS)]
+    # a training reply that already had a second label: the new reading is its third
+    earlier_second = {i: second[i] for i in manifest if i in second} if args.which == "train" else {}
+    differ = [i for i in manifest if i not in earlier_second and any(reread[i][t] != first[i][t] for t in TASKS)]
 
     if args.step == "third":
         views = _views(args.work, args.prefix)
@@ -184,10 +192,9 @@ def main() -> None:
     if lacking or stray:
         raise SystemExit(f"third readings: {len(lacking)} replies still need one (e.g. {lacking[:1]}), "
                          f"{len(stray)} were not asked for (e.g. {stray[:1]})")  # fmt: skip
-    earlier_second = {i: second[i] for i in manifest if has_third_already(i)}
     rows = combine(manifest, first, earlier_second, reread, third, review=args.prefix)
     changed = Counter(t for r in rows for t in TASKS if r[t] != first[r["item"]][t])
-    old = [r for r in read_labels(out) if r["item"] not in manifest] if out.exists() else []
+    old = [r for r in reviewed if r["item"] not in manifest]
     merged = sorted(old + rows, key=lambda r: (r["review"], r["item"]))
     out.write_text("".join(json.dumps(r) + "\n" for r in merged))
     print(f"{len(rows)} replies ({len(differ)} read a third time) -> {out.relative_to(ROOT)}; labels that changed "

@@ -24,7 +24,7 @@ import numpy as np
 from make_batches import view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
-from qa_toolkit.classifiers.training import load_labelled, training_label_records
+from qa_toolkit.classifiers.training import LABEL_FILES_TRAIN, load_labelled, training_label_records
 from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def main() -> None:
         print(f"out-of-fold probabilities of {len(oof):,} training labels in {time.time() - t0:.0f} s")
         if args.oof:
             args.oof.write_text(json.dumps(oof))
-    reviewed = ROOT / "labels" / "train-reviewed.jsonl"  # a reply is reviewed once: its readings stay together
+    reviewed = ROOT / LABEL_FILES_TRAIN[2]  # a reply is reviewed once: its readings stay together
     done = {json.loads(x)["item"] for p in [*args.exclude, reviewed] if p.exists() for x in p.read_text().splitlines()
             if x.strip()}  # fmt: skip
     first = {i: r["labels"] for i, r in oof.items()}
