@@ -151,10 +151,25 @@ def test_the_report_shows_both_label_sets_when_adjudicated() -> None:
                 "confusion": {"labels": ["a"], "matrix": [[1]]}}  # fmt: skip
 
     plain = training.format_report("tone", metrics(0.6), metrics(0.5))
-    assert "adjudicated" not in plain
+    assert "adjudicated" not in plain and "against the first labels: macro-F1 0.600" in plain
+    assert plain.count("0.600") == 2  # the line above and the class's F1: the header does not repeat it
     both = training.format_report("tone", metrics(0.6), metrics(0.5), metrics(0.7))
     assert "against the first labels: macro-F1 0.600" in both
     assert "against the adjudicated labels: macro-F1 0.700" in both
+
+
+def test_the_metrics_say_how_well_each_class_is_ranked() -> None:
+    classes = ["friendly", "neutral", "unfriendly"]
+    y = ["friendly"] * 10 + ["neutral"] * 8 + ["unfriendly"] * 2
+    proba = np.full((20, 3), 0.1)
+    proba[:, 0] = 0.8
+    proba[18, 2], proba[3, 2], proba[19, 2] = 0.9, 0.5, 0.05  # one unfriendly ranked first, one last
+    m = training.evaluate_predictions(y, ["friendly"] * 20, proba, classes)
+    unfriendly = m["per_class"]["unfriendly"]
+    assert unfriendly["found_in_top_5pct"] == 1 and unfriendly["found_in_top_10pct"] == 1  # the top 1 and 2
+    assert unfriendly["average_precision"] == pytest.approx((1 + 2 / 20) / 2)
+    report = training.format_report("tone", m, m)
+    assert "AP" in report and "top 10%" in report and f"{unfriendly['average_precision']:6.3f}" in report
 
 
 def _rows(path: Path) -> dict[str, dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from qa_toolkit.datasets import ReplyItem, load_items
 from qa_toolkit.features import ReplyContext
@@ -82,16 +82,28 @@ def expected_calibration_error(
 
 def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np.ndarray,
                          classes: Sequence[str]) -> dict:  # fmt: skip
-    """Per-class precision/recall/F1/support, macro-F1, accuracy, ECE and the confusion matrix."""
+    """Per-class precision/recall/F1/support, macro-F1, accuracy, ECE and the confusion matrix, plus how
+    well each class's probability ranks the replies (what a reviewer reading the most likely ones first
+    gets): average precision, and how many of the class are among the 5% and 10% of replies most likely
+    to be it."""
     labels = list(classes)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    truth = np.array(y_true)
+    ranking = {}
+    for i, c in enumerate(labels):
+        positive = truth == c
+        order = np.argsort(-proba[:, i], kind="stable")
+        top = {f"found_in_top_{pct}pct": int(positive[order[: round(len(truth) * pct / 100)]].sum()) for pct in (5, 10)}
+        ap = float(average_precision_score(positive, proba[:, i])) if positive.any() else 0.0
+        ranking[c] = {"average_precision": ap, **top}
     return {
         "n": len(y_true),
         "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
         "accuracy": float(np.mean(np.array(y_true) == np.array(y_pred))),
         "ece": expected_calibration_error(proba, y_true, classes, y_pred=y_pred),
         "per_class": {
-            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i]),
+                **ranking[c]}
             for i, c in enumerate(labels)
         },
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
@@ -316,18 +328,26 @@ def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-u
 
 
 def format_report(name: str, whole: dict, sample: dict, adjudicated: dict | None = None) -> str:
-    lines = [
-        f"\n{name}: macro-F1 {whole['macro_f1']:.3f}, accuracy {whole['accuracy']:.3f}, ECE {whole['ece']:.3f} "
-        f"on {whole['n']} replies (uniform sample: macro-F1 {sample['macro_f1']:.3f} on {sample['n']})"
-    ]
+    """The printed evaluation of one classifier: per-class figures and the confusion matrix against the
+    first labels, and against the adjudicated labels when there are any. "AP" is the class's average
+    precision and "top 5%"/"top 10%" how many of the class are among that share of replies ranked most
+    likely to be it (what a reviewer reading in that order finds)."""
+    head = f"\n{name}: {whole['n']} replies (uniform sample: macro-F1 {sample['macro_f1']:.3f} on {sample['n']})"
+    lines = [head]
     for title, m in (("first labels", whole), ("adjudicated labels", adjudicated)):
         if m is None:
             continue
-        if adjudicated is not None:
-            lines.append(f"  against the {title}: macro-F1 {m['macro_f1']:.3f}, ECE {m['ece']:.3f}")
-        lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s}")
+        lines.append(f"  against the {title}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, "
+                     f"ECE {m['ece']:.3f}")  # fmt: skip
+        lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s} {'AP':>6s} "
+                     f"{'top 5%':>7s} {'top 10%':>8s}")  # fmt: skip
         for c, pc in m["per_class"].items():
-            lines.append(f"  {c:14s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
+            ranked = ""
+            if "average_precision" in pc:
+                ranked = (f" {pc['average_precision']:6.3f} {pc['found_in_top_5pct']:7d} "
+                          f"{pc['found_in_top_10pct']:8d}")  # fmt: skip
+            lines.append(f"  {c:14s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} "
+                         f"{pc['support']:8d}{ranked}")  # fmt: skip
         labels = m["confusion"]["labels"]
         lines.append("  confusion (rows true, columns predicted): " + " / ".join(labels))
         for c, row in zip(labels, m["confusion"]["matrix"], strict=True):
