@@ -332,7 +332,8 @@ def format_report(name: str, whole: dict, sample: dict, adjudicated: dict | None
     first labels, and against the adjudicated labels when there are any. "AP" is the class's average
     precision and "top 5%"/"top 10%" how many of the class are among that share of replies ranked most
     likely to be it (what a reviewer reading in that order finds)."""
-    head = f"\n{name}: {whole['n']} replies (uniform sample: macro-F1 {sample['macro_f1']:.3f} on {sample['n']})"
+    head = (f"\n{name}: {whole['n']} replies (uniform sample: macro-F1 {sample['macro_f1']:.3f} on {sample['n']}, "
+            "first labels)")  # fmt: skip
     lines = [head]
     for title, m in (("first labels", whole), ("adjudicated labels", adjudicated)):
         if m is None:
