@@ -99,7 +99,7 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
     return {
         "n": len(y_true),
         "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-        "accuracy": float(np.mean(np.array(y_true) == np.array(y_pred))),
+        "accuracy": float(np.mean(truth == np.array(y_pred))),
         "ece": expected_calibration_error(proba, y_true, classes, y_pred=y_pred),
         "per_class": {
             c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i]),
