@@ -32,6 +32,7 @@ from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
 from qa_toolkit.classifiers.training import (
     MIN_PER_CLASS,
     LabelledSet,
+    auxiliary_examples,
     card_notes,
     evaluate_classifier,
     evaluate_predictions,
@@ -359,7 +360,9 @@ def _retrain(
     params = dict(pipeline_params or {})
     log(f"training on {len(contexts):,} replies ({len(base.contexts) if base else 0:,} committed, "
         f"{len(examples):,} from reviews)")  # fmt: skip
-    fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, log=log)
+    # the same extra examples as `qa-toolkit train` (the politeness corpus for tone), when the data is there
+    auxiliary = {n: auxiliary_examples(n, Path(data_dir), required=False) for n in names} if data_dir else {}
+    fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, auxiliary=auxiliary, log=log)
     notes.extend(fitted.notes)
 
     old: dict[str, ReplyClassifier] = {}
@@ -521,6 +524,7 @@ def _card(
                 "rule": "finished reviews only; the latest finished review wins when reviewers disagree",
             },
             "distribution": fitted.distribution[name],
+            **({"auxiliary": fitted.auxiliary[name]} if name in fitted.auxiliary else {}),
         },
         "model": {
             "pipeline": "ReplyFeaturizer -> CalibratedLinear (as qa-toolkit train), retrained with reviews",

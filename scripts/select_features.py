@@ -10,6 +10,7 @@ Needs ../shared/data (the texts of the labelled replies).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 
@@ -21,7 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from qa_toolkit.classifiers.models import LABEL_SETS
+from qa_toolkit.classifiers.external import politeness_extremes
+from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
 from qa_toolkit.classifiers.training import load_labelled, training_label_records
 from qa_toolkit.datasets import shared_data_dir
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
@@ -35,41 +37,32 @@ CANDIDATES = [
 ]
 
 
-def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, extra):  # type: ignore[no-untyped-def]
+def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, extra, shipped):  # type: ignore[no-untyped-def]
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
     f = ReplyFeaturizer(**params).fit([contexts[i] for i in train_idx])
-    Xtr = f.transform([contexts[i] for i in train_idx])
-    Xte = f.transform([contexts[i] for i in test_idx])
+    Xtr = f.transform([contexts[i] for i in train_idx]).tocsr()
+    Xte = f.transform([contexts[i] for i in test_idx]).tocsr()
     out = {}
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
     for name in names:
         y = np.array([r[name] for r in labels])
+        aux = None
         if name == "tone" and extra is not None:  # extra tone examples (e.g. politeness extremes), training folds only
             ex_contexts, ex_y, ex_weight = extra
-            X = sp.vstack([Xtr, f.transform(ex_contexts)])
-            w = np.concatenate([np.ones(len(train_idx)), np.full(len(ex_y), ex_weight)])
-            out[name] = clone(lr).fit(X, np.concatenate([y[train_idx], ex_y]), sample_weight=w).predict(Xte)
+            aux = (f.transform(ex_contexts), ex_y, ex_weight)
+        if shipped:  # the shipped estimator (its C, skipped blocks, calibration and decision weights)
+            clf = clone(make_pipeline_for(name).named_steps["clf"])
+            if aux is not None:
+                clf.set_params(auxiliary_weight=aux[2])
+            clf.fit(Xtr, y[train_idx], layout=f.layout(), auxiliary=None if aux is None else aux[:2])
+            out[name] = clf.predict(Xte)
+        elif aux is not None:
+            w = np.concatenate([np.ones(len(train_idx)), np.full(len(aux[1]), aux[2])])
+            X = sp.vstack([Xtr, aux[0]])
+            out[name] = clone(lr).fit(X, np.concatenate([y[train_idx], aux[1]]), sample_weight=w).predict(Xte)
         else:
             out[name] = clone(lr).fit(Xtr, y[train_idx]).predict(Xte)
     return test_idx, out
-
-
-def politeness_extremes(data_dir, site: str) -> tuple[list[ReplyContext], np.ndarray]:  # type: ignore[no-untyped-def]
-    """Top-quartile requests of one politeness site as friendly, bottom quartile as unfriendly."""
-    import csv
-
-    name = {"wikipedia": "wikipedia.annotated.csv", "stack-exchange": "stack-exchange.annotated.csv"}[site]
-    with open(data_dir / "stanford-politeness" / name, encoding="latin-1", newline="") as fh:
-        rows = []
-        for r in csv.DictReader(fh):
-            try:
-                rows.append((r["Request"].replace("&lt;url&gt;", "URL"), float(r["Normalized Score"])))
-            except (TypeError, ValueError):
-                continue
-    scores = np.array([s for _, s in rows])
-    lo, hi = np.quantile(scores, [0.25, 0.75])
-    picked = [(t, "friendly" if s >= hi else "unfriendly") for t, s in rows if s >= hi or s <= lo]
-    return [ReplyContext(t, (), "en") for t, _ in picked], np.array([y for _, y in picked])
 
 
 def main() -> None:
@@ -83,9 +76,13 @@ def main() -> None:
         "--politeness",
         choices=["wikipedia", "stack-exchange"],
         default=None,
-        help="add that site's top/bottom-quartile requests as friendly/unfriendly tone examples",
+        help="add that site's top/bottom-quartile requests as tone examples (friendly / --impolite-as)",
     )
-    ap.add_argument("--politeness-weight", type=float, default=0.3)
+    ap.add_argument("--politeness-weight", type=float, nargs="*", default=[0.3])
+    ap.add_argument("--impolite-as", choices=["neutral", "unfriendly"], default="neutral",
+                    help="the tone label given to bottom-quartile requests")  # fmt: skip
+    ap.add_argument("--shipped", action="store_true",
+                    help="fit the shipped estimators (CalibratedLinear at each label's C; --C is ignored)")  # fmt: skip
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
@@ -94,31 +91,34 @@ def main() -> None:
     contexts, labels = train.contexts, train.labels
     groups = [r["item"].split("#")[0] for r in labels]
     strat = [r["tone"] for r in labels]  # keep the rare unfriendly replies in every fold
-    extra = None
+    extras: list = [None]
     if args.politeness:
-        ex_contexts, ex_y = politeness_extremes(data, args.politeness)
-        extra = (ex_contexts, ex_y, args.politeness_weight)
-        print(f"+ {len(ex_y):,} {args.politeness} politeness extremes, weight {args.politeness_weight}")
+        texts, ex_y = politeness_extremes(data, args.politeness, impolite_as=args.impolite_as)
+        ex_contexts = [ReplyContext(t, (), "en") for t in texts]
+        extras = [(ex_contexts, np.array(ex_y), w) if w else None for w in args.politeness_weight]
+        print(f"+ {len(ex_y):,} {args.politeness} politeness extremes (impolite as {args.impolite_as}), "
+              f"weights {args.politeness_weight}")  # fmt: skip
     folds = list(StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=7).split(contexts, strat, groups))
     print(f"{len(contexts):,} training replies, {args.folds} folds grouped by conversation")
     print(f"{'config':55s} {'C':>5s} " + " ".join(f"{n[:8]:>8s}" for n in args.labels) + "  unfr-F1   secs")
-    for config in args.configs:
-        for C in args.C:
-            t0 = time.time()
-            runs = Parallel(n_jobs=args.jobs)(
-                delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra) for tr, te in folds
-            )
-            scores, unfriendly = [], 0.0
-            for name in args.labels:
-                y = np.array([r[name] for r in labels])
-                pred = np.empty(len(y), dtype=object)
-                for te, out in runs:
-                    pred[te] = out[name]
-                scores.append(f1_score(y, pred.astype(str), average="macro"))
-                if name == "tone":
-                    unfriendly = f1_score(y, pred.astype(str), labels=["unfriendly"], average="macro")
-            print(f"{json.dumps(config):55s} {C:5.2f} " + " ".join(f"{s:8.3f}" for s in scores)
-                  + f"  {unfriendly:7.3f} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
+    for config, C, extra in itertools.product(args.configs, [0.0] if args.shipped else args.C, extras):
+        t0 = time.time()
+        runs = Parallel(n_jobs=args.jobs)(
+            delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped)
+            for tr, te in folds
+        )
+        scores, unfriendly = [], 0.0
+        for name in args.labels:
+            y = np.array([r[name] for r in labels])
+            pred = np.empty(len(y), dtype=object)
+            for te, out in runs:
+                pred[te] = out[name]
+            scores.append(f1_score(y, pred.astype(str), average="macro"))
+            if name == "tone":
+                unfriendly = f1_score(y, pred.astype(str), labels=["unfriendly"], average="macro")
+        weight = f" +polite {extra[2]}" if extra else ""
+        print(f"{json.dumps(config) + weight:55s} {C:5.2f} " + " ".join(f"{s:8.3f}" for s in scores)
+              + f"  {unfriendly:7.3f} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

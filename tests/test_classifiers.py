@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from qa_toolkit.classifiers import LABEL_SETS, ReplyClassifier, make_pipeline_for
 from qa_toolkit.classifiers.artefacts import load_all, read_card
 from qa_toolkit.classifiers.estimator import CalibratedLinear, tune_decision_weights
+from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
 from qa_toolkit.classifiers.training import expected_calibration_error
 from qa_toolkit.cli import app
 from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, dense_features
@@ -232,9 +233,38 @@ def test_a_model_can_leave_a_feature_block_out() -> None:
 
 def test_estimators_saved_before_skip_still_load() -> None:
     est = CalibratedLinear()
-    del est.skip
+    del est.skip, est.auxiliary_weight
     again = pickle.loads(pickle.dumps(est))
     assert again.skip == () and again.get_params()["skip"] == ()
+    assert again.auxiliary_weight == 0.0
+
+
+def test_auxiliary_examples_teach_the_linear_model() -> None:
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD))
+    X = f.transform(replies(WARM + COLD))
+    y = ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD)
+    # a word the support replies never use, only in the auxiliary examples, always unfriendly there
+    aux_texts = [f"zorblax {w} request" for w in ("your", "this", "that", "the", "a", "my")]
+    aux = (f.transform(replies(aux_texts)), ["unfriendly"] * len(aux_texts))
+    probe = f.transform(replies(["Thanks Dana, zorblax zorblax."]))
+    plain = CalibratedLinear(C=5.0).fit(X, y)
+    # weight 0 (the default) ignores them: the same model as without
+    assert np.array_equal(CalibratedLinear(C=5.0).fit(X, y, auxiliary=aux).predict_proba(X), plain.predict_proba(X))
+    taught = CalibratedLinear(C=5.0, auxiliary_weight=1.0).fit(X, y, auxiliary=aux)
+    unfriendly = list(taught.classes_).index("unfriendly")
+    assert taught.predict_proba(probe)[0, unfriendly] > plain.predict_proba(probe)[0, unfriendly]
+    with pytest.raises(ValueError, match="auxiliary labels neutral are not among the training classes"):
+        CalibratedLinear(auxiliary_weight=1.0).fit(X, y, auxiliary=(aux[0], ["neutral"] * len(aux_texts)))
+    with pytest.raises(ValueError, match="auxiliary examples: 6 rows"):
+        CalibratedLinear(auxiliary_weight=1.0).fit(X, y, auxiliary=(aux[0][:, :10], aux[1]))
+    # a skipped block stays unread in the auxiliary examples too
+    skipping = CalibratedLinear(C=5.0, auxiliary_weight=1.0, skip=("vectors",)).fit(X, y, layout=f.layout(),
+                                                                                     auxiliary=aux)  # fmt: skip
+    lo, hi = f.layout()["vectors"]
+    assert np.all(skipping.linear_.coef_[:, lo:hi] == 0)
+    # only tone learns from auxiliary examples (the politeness corpus), at the weight cross-validation chose
+    weights = {n: make_pipeline_for(n).named_steps["clf"].auxiliary_weight for n in LABEL_SETS}
+    assert weights["tone"] == POLITENESS_WEIGHT > 0 and all(weights[n] == 0 for n in LABEL_SETS if n != "tone")
 
 
 def test_dense_features_carry_their_evidence() -> None:
@@ -431,6 +461,29 @@ def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: P
     bad = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "bad-line-3.jsonl"), "--out", str(out)])
     assert bad.exit_code == 2 and "bad-line-3.jsonl:3:" in bad.output
     assert len(out.read_text().splitlines()) == 4  # a failed run leaves the earlier output alone
+
+
+def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -> None:
+    from qa_toolkit.classifiers.external import politeness_extremes
+    from qa_toolkit.classifiers.training import auxiliary_examples
+
+    folder = tmp_path / "stanford-politeness"
+    folder.mkdir()
+    head = ",".join(["Community", "Id", "Request", *(f"Score{i}" for i in range(1, 6)),
+                     *(f"TurkId{i}" for i in range(1, 6)), "Normalized Score"])  # fmt: skip
+    rows = [f'x,{i},"Request {i} &lt;url&gt; caf\xe9",1,2,3,4,5,a,b,c,d,e,{s}' for i, s in enumerate(range(-4, 4))]
+    rows.append("x,99,a short row")  # the corpus has one: it is skipped, not an error
+    (folder / "stack-exchange.annotated.csv").write_bytes("\n".join([head, *rows]).encode("latin-1"))
+    texts, labels = politeness_extremes(tmp_path, "stack-exchange")
+    # scores -4..3: quartiles at -2.25 and 1.25, so -4, -3 (neutral) and 2, 3 (friendly)
+    assert texts == ["Request 0 URL caf\xe9", "Request 1 URL caf\xe9", "Request 6 URL caf\xe9", "Request 7 URL caf\xe9"]
+    assert labels == ["neutral", "neutral", "friendly", "friendly"]
+    assert politeness_extremes(tmp_path, "stack-exchange", impolite_as="unfriendly")[1][:2] == ["unfriendly"] * 2
+    contexts, aux_labels = auxiliary_examples("tone", tmp_path)
+    assert [c.text for c in contexts] == texts and aux_labels == labels and contexts[0].context == ()
+    assert auxiliary_examples("apology", tmp_path) is None
+    with pytest.raises(FileNotFoundError, match="wikipedia.annotated.csv"):
+        politeness_extremes(tmp_path, "wikipedia")
 
 
 def test_expected_calibration_error() -> None:

@@ -164,6 +164,34 @@ def test_with_an_evaluation_set_old_and_new_are_compared_on_it(
     assert card["metrics_before_retraining"] == result.figures["apology"]["before"]
 
 
+def test_with_the_politeness_corpus_tone_learns_from_it_as_train_does(
+    tmp_path: Path, reviewed: tuple[Engine, dict[str, int]], models: Path
+) -> None:
+    from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
+
+    engine, _ = reviewed
+    data = tmp_path / "data"
+    (data / "stanford-politeness").mkdir(parents=True)
+    rows = ["Community,Id,Request,Normalized Score"] + [
+        f"x,{i},{text},{score}" for i, (text, score) in enumerate(
+            [("Could you please help me with this? Thanks!", 1.5), ("Would you mind checking? Thank you", 1.2),
+             ("Why is this broken", -1.0), ("Fix it now", -1.4), ("What do you mean", 0.1), ("And then", 0.0)])
+    ]  # fmt: skip
+    (data / "stanford-politeness" / "stack-exchange.annotated.csv").write_text("\n".join(rows), encoding="latin-1")
+    sets = {"training_set": rb.labelled_set(range(60, 90)), "evaluation_set": rb.labelled_set(range(30, 48))}
+    learning.retrain_with_reviews(engine, data_dir=data, models_dir=models, out_dir=tmp_path / "new",
+                                  names=["tone"], pipeline_params=rb.TINY, **sets)  # fmt: skip
+    aux = read_card("tone", tmp_path / "new")["training_data"]["auxiliary"]
+    assert aux["examples"] == 4 and aux["distribution"] == {"friendly": 2, "neutral": 2}
+    assert aux["weight"] == POLITENESS_WEIGHT and "stack-exchange" in aux["source"]
+    # without the corpus tone learns from the labels alone, and the card does not claim otherwise
+    (data / "stanford-politeness" / "stack-exchange.annotated.csv").unlink()
+    (data / "stanford-politeness").rmdir()
+    learning.retrain_with_reviews(engine, data_dir=data, models_dir=models, out_dir=tmp_path / "again",
+                                  names=["tone"], pipeline_params=rb.TINY, **sets)  # fmt: skip
+    assert "auxiliary" not in read_card("tone", tmp_path / "again")["training_data"]
+
+
 def test_retraining_some_labels_keeps_the_others(
     tmp_path: Path, reviewed: tuple[Engine, dict[str, int]], models: Path
 ) -> None:

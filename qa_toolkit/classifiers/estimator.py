@@ -52,20 +52,27 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
     ``fit``): their columns are left out of the fit and get weight 0, so several models can still share one
     feature matrix (``LinearScores``).
 
+    ``auxiliary_weight``: the sample weight of auxiliary examples passed to ``fit`` (``auxiliary=(X, y)``,
+    e.g. politeness requests for tone). They join the training side of every out-of-fold split and the final
+    fit; the calibrator and the decision weights are learnt only on the out-of-fold scores of the real rows,
+    so probabilities stay calibrated for the replies the model is for.
+
     Fitted: ``linear_`` (the model fitted on all data, whose coefficients explain a decision),
     ``calibrator_``, ``decision_weights_``, ``classes_``, ``oof_proba_`` is not kept (size)."""
 
     def __init__(self, *, C: float = 2.0, cv: int = 5, tune_decisions: bool = True, max_iter: int = 3000,
-                 random_state: int = 0, skip: tuple[str, ...] = ()) -> None:  # fmt: skip
+                 random_state: int = 0, skip: tuple[str, ...] = (), auxiliary_weight: float = 0.0) -> None:  # fmt: skip
         self.C = C
         self.cv = cv
         self.tune_decisions = tune_decisions
         self.max_iter = max_iter
         self.random_state = random_state
         self.skip = skip
+        self.auxiliary_weight = auxiliary_weight
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("skip", ())  # estimators saved before ``skip`` read every block
+        state.setdefault("auxiliary_weight", 0.0)  # nor auxiliary examples
         super().__setstate__(state)
 
     def skipped_blocks(self) -> tuple[str, ...]:
@@ -95,26 +102,55 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         s = linear.decision_function(X)
         return s.reshape(-1, 1) if s.ndim == 1 else s
 
-    def fit(self, X: Any, y: Any, *, layout: Mapping[str, tuple[int, int]] | None = None) -> CalibratedLinear:
-        """``layout``: block name -> (first column, end), from the featurizer; needed when ``skip`` is set."""
+    def fit(self, X: Any, y: Any, *, layout: Mapping[str, tuple[int, int]] | None = None,
+            auxiliary: tuple[Any, Any] | None = None) -> CalibratedLinear:  # fmt: skip
+        """``layout``: block name -> (first column, end), from the featurizer; needed when ``skip`` is set.
+        ``auxiliary``: (X, y) of extra training examples, weighted ``auxiliary_weight`` (ignored at 0)."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         skipped = self._skipped_columns(X.shape[1], layout)
+        keep = None
         if len(skipped):
             keep = np.ones(X.shape[1])
             keep[skipped] = 0.0
             X = sp.csr_matrix(X) @ sp.diags(keep, format="csr")
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-        oof = cross_val_predict(self._linear(), X, y, cv=folds, method="decision_function")
+        aux_X, aux_y = self._auxiliary(auxiliary, X.shape[1], keep)
+        if aux_y is None:
+            oof = cross_val_predict(self._linear(), X, y, cv=folds, method="decision_function")
+            self.linear_ = clone(self._linear()).fit(X, y)
+        else:
+            X = sp.csr_matrix(X)
+            oof = np.zeros((len(y), 1 if len(self.classes_) == 2 else len(self.classes_)))
+            for tr, te in folds.split(X, y):
+                oof[te] = self._scores(self._fit_with(X[tr], y[tr], aux_X, aux_y), X[te])
+            self.linear_ = self._fit_with(X, y, aux_X, aux_y)
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
         self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(oof, y)
-        self.linear_ = clone(self._linear()).fit(X, y)
         self.linear_.coef_[:, skipped] = 0.0  # all-zero columns: already 0 up to the solver's rounding
         oof_proba = self.calibrator_.predict_proba(oof)
         self.decision_weights_ = (
             tune_decision_weights(oof_proba, y, self.classes_) if self.tune_decisions else np.ones(len(self.classes_))
         )
         return self
+
+    def _auxiliary(self, auxiliary: tuple[Any, Any] | None, n_columns: int,
+                   keep: np.ndarray | None) -> tuple[Any, np.ndarray | None]:  # fmt: skip
+        if auxiliary is None or not self.auxiliary_weight:
+            return None, None
+        aux_X, aux_y = sp.csr_matrix(auxiliary[0]), np.asarray(auxiliary[1])
+        if aux_X.shape != (len(aux_y), n_columns):
+            raise ValueError(f"auxiliary examples: {aux_X.shape[0]} rows of {aux_X.shape[1]} columns for "
+                             f"{len(aux_y)} labels; the training matrix has {n_columns} columns")  # fmt: skip
+        unknown = sorted(set(aux_y.tolist()) - set(self.classes_.tolist()))
+        if unknown:
+            raise ValueError(f"auxiliary labels {', '.join(map(str, unknown))} are not among the training classes")
+        return (aux_X if keep is None else aux_X @ sp.diags(keep, format="csr")), aux_y
+
+    def _fit_with(self, X: Any, y: np.ndarray, aux_X: Any, aux_y: np.ndarray) -> LogisticRegression:
+        weight = np.concatenate([np.ones(len(y)), np.full(len(aux_y), float(self.auxiliary_weight))])
+        return clone(self._linear()).fit(sp.vstack([X, aux_X], format="csr"), np.concatenate([y, aux_y]),
+                                         sample_weight=weight)  # fmt: skip
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "linear_")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +29,33 @@ def _is_number(value: str | None) -> bool:
     return True
 
 
-def politeness_check(tone: ReplyClassifier, data_dir: Path) -> dict:
+POLITENESS_FILES = {"wikipedia": "wikipedia.annotated.csv", "stack-exchange": "stack-exchange.annotated.csv"}
+
+
+def politeness_requests(data_dir: Path, site: str) -> tuple[list[str], np.ndarray]:
+    """One politeness site's requests and their normalised human politeness scores."""
+    with open(data_dir / "stanford-politeness" / POLITENESS_FILES[site], encoding="latin-1", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if _is_number(r.get("Normalized Score"))]  # one row is short
+    return ([r["Request"].replace("&lt;url&gt;", "URL") for r in rows],
+            np.array([float(r["Normalized Score"]) for r in rows]))  # fmt: skip
+
+
+def politeness_extremes(data_dir: Path, site: str, *, impolite_as: str = "neutral") -> tuple[list[str], list[str]]:
+    """The published task's examples of one site as tone examples: top-quartile requests as friendly,
+    bottom-quartile as ``impolite_as`` (neutral by default: an impolite request is curt, not hostile)."""
+    texts, scores = politeness_requests(data_dir, site)
+    lo, hi = np.quantile(scores, [0.25, 0.75])
+    picked = [(t, "friendly" if s >= hi else impolite_as) for t, s in zip(texts, scores, strict=True)
+              if s >= hi or s <= lo]  # fmt: skip
+    return [t for t, _ in picked], [y for _, y in picked]
+
+
+def politeness_check(tone: ReplyClassifier, data_dir: Path, *, in_training: Sequence[str] = ()) -> dict:
+    """Per site: Spearman of friendliness with the human score, and accuracy on the published task.
+    ``in_training``: the sites whose extremes the model learnt from (their figure is in-domain, not a check)."""
     out: dict[str, dict] = {}
-    for site, name in (("wikipedia", "wikipedia.annotated.csv"), ("stack-exchange", "stack-exchange.annotated.csv")):
-        with open(data_dir / "stanford-politeness" / name, encoding="latin-1", newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if _is_number(r.get("Normalized Score"))]  # one row is short
-        texts = [r["Request"].replace("&lt;url&gt;", "URL") for r in rows]
-        scores = np.array([float(r["Normalized Score"]) for r in rows])
+    for site in POLITENESS_FILES:
+        texts, scores = politeness_requests(data_dir, site)
         preds = tone.predict([ReplyContext(t, (), "en") for t in texts], evidence=0)
         friendliness = np.array([p.probabilities["friendly"] - p.probabilities["unfriendly"] for p in preds])
         rho = float(spearmanr(friendliness, scores).statistic)
@@ -45,8 +66,8 @@ def politeness_check(tone: ReplyClassifier, data_dir: Path) -> dict:
         both = polite | impolite
         threshold = float(np.median(friendliness[both]))
         correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
-        out[site] = {"requests": len(rows), "spearman": rho, "quartile_accuracy": float(correct / both.sum()),
-                     "quartile_requests": int(both.sum())}  # fmt: skip
+        out[site] = {"requests": len(texts), "spearman": rho, "quartile_accuracy": float(correct / both.sum()),
+                     "quartile_requests": int(both.sum()), "in_training": site in in_training}  # fmt: skip
     return out
 
 

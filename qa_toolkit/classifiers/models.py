@@ -51,9 +51,10 @@ class ReplyPipeline(Pipeline):
         return self
 
 
-def _pipeline(*, C: float, tune_decisions: bool = True, skip: tuple[str, ...] = (), **featurizer: Any) -> Pipeline:
-    return ReplyPipeline([("features", ReplyFeaturizer(**featurizer)),
-                          ("clf", CalibratedLinear(C=C, tune_decisions=tune_decisions, skip=skip))])  # fmt: skip
+def _pipeline(*, C: float, tune_decisions: bool = True, skip: tuple[str, ...] = (), auxiliary_weight: float = 0.0,
+              **featurizer: Any) -> Pipeline:  # fmt: skip
+    clf = CalibratedLinear(C=C, tune_decisions=tune_decisions, skip=skip, auxiliary_weight=auxiliary_weight)
+    return ReplyPipeline([("features", ReplyFeaturizer(**featurizer)), ("clf", clf)])
 
 
 # C (inverse regularisation) chosen by scripts/select_features.py: 5-fold CV grouped by conversation on the
@@ -69,9 +70,18 @@ def _pipeline(*, C: float, tune_decisions: bool = True, skip: tuple[str, ...] = 
 # 0.858 / 0.854, 0.823 / 0.822.
 
 
+# Politeness examples for tone (Stack Exchange's top-quartile requests as friendly, bottom quartile as neutral),
+# at this sample weight: chosen by scripts/select_features.py --shipped --politeness stack-exchange (5-fold CV
+# grouped by conversation on the training labels; models/README.md has the table). Wikipedia stays out of
+# training: it is the cross-site check.
+POLITENESS_WEIGHT = 0.3
+
+
 def make_tone_pipeline(*, C: float = 2.0, tune_decisions: bool = True, skip: tuple[str, ...] = ("vectors",),
-                        **featurizer: Any) -> Pipeline:
-    return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, **featurizer)
+                       auxiliary_weight: float = POLITENESS_WEIGHT, **featurizer: Any) -> Pipeline:  # fmt: skip
+    """``auxiliary_weight``: the weight of the politeness examples training adds to tone
+    (``qa_toolkit.classifiers.training.auxiliary_examples``); 0 leaves them out."""
+    return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, auxiliary_weight=auxiliary_weight, **featurizer)
 
 
 def make_personalisation_pipeline(*, C: float = 10.0, tune_decisions: bool = True, skip: tuple[str, ...] = (),

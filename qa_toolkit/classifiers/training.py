@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,34 @@ def context_of(item: ReplyItem) -> ReplyContext:
         tuple((roles[m.role], m.text) for m in item.context if not m.is_internal),
         item.reply.language or item.conversation.language or "en",
     )
+
+
+# Public human-labelled examples a classifier learns from beside the training labels (never the evaluation set),
+# weighted by its estimator's ``auxiliary_weight``.
+AUXILIARY_SOURCES = {
+    "tone": "stanford-politeness/stack-exchange.annotated.csv: the published task's top-quartile requests as "
+    "friendly, bottom quartile as neutral (Wikipedia stays out: it is the cross-site check)",
+}
+
+
+def auxiliary_examples(name: str, data_dir: Path, *,
+                       required: bool = True) -> tuple[list[ReplyContext], list[str]] | None:  # fmt: skip
+    """The extra training examples of one label (AUXILIARY_SOURCES), as contexts without a conversation.
+    None for a label without any; also when their corpus is not in ``data_dir`` and not ``required``."""
+    if name != "tone":
+        return None
+    if not required and not (Path(data_dir) / "stanford-politeness").is_dir():
+        return None
+    from qa_toolkit.classifiers.external import politeness_extremes
+
+    texts, labels = politeness_extremes(data_dir, "stack-exchange", impolite_as="neutral")
+    return [ReplyContext(t, (), "en") for t in texts], labels
+
+
+def auxiliary_note(name: str, labels: Sequence[str], weight: float) -> dict:
+    """What a card says about the extra examples a classifier learnt from."""
+    return {"source": AUXILIARY_SOURCES.get(name, "given by the caller"), "examples": len(labels),
+            "distribution": _distribution(labels), "weight": weight}  # fmt: skip
 
 
 def read_labels(path: Path) -> list[dict]:
@@ -172,7 +200,10 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     cards = {}
     for name in names:
         pipe = make_pipeline_for(name)
-        clf = pipe.named_steps["clf"].fit(X, train.y(name), layout=featurizer.layout())
+        clf = pipe.named_steps["clf"]
+        aux = auxiliary_examples(name, data_dir) if clf.auxiliary_weight else None
+        clf.fit(X, train.y(name), layout=featurizer.layout(),
+                auxiliary=None if aux is None else (featurizer.transform(aux[0]), aux[1]))  # fmt: skip
         fitted = ReplyPipeline([("features", featurizer), ("clf", clf)])
         card = {
             **card_notes(name),
@@ -181,6 +212,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 "label_files": training_label_files(),
                 "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
                 "distribution": _distribution(train.y(name)),
+                **({"auxiliary": auxiliary_note(name, aux[1], clf.auxiliary_weight)} if aux is not None else {}),
             },
             "model": {
                 "pipeline": "ReplyFeaturizer -> CalibratedLinear: LogisticRegression(class_weight='balanced'), "
@@ -313,9 +345,11 @@ def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-u
     from qa_toolkit.classifiers.external import apology_check, politeness_check
 
     if name == "tone":
-        checks = {"stanford_politeness": politeness_check(clf, data_dir)}
+        trained = ("stack-exchange",) if getattr(clf.pipeline.named_steps["clf"], "auxiliary_weight", 0) else ()
+        checks = {"stanford_politeness": politeness_check(clf, data_dir, in_training=trained)}
         for site, m in checks["stanford_politeness"].items():
-            log(f"  politeness ({site}): Spearman {m['spearman']:.3f}, top-vs-bottom quartile accuracy "
+            how = "in training: in-domain, not a check" if m["in_training"] else "not in training: cross-site"
+            log(f"  politeness ({site}, {how}): Spearman {m['spearman']:.3f}, top-vs-bottom quartile accuracy "
                 f"{m['quartile_accuracy']:.1%} on {m['quartile_requests']} requests (2013 paper: 83.1% in-domain, "
                 "75.4% cross-site, humans 86.7%)")  # fmt: skip
         return checks
@@ -370,6 +404,7 @@ class FittedSet:
     distribution: dict[str, dict[str, int]]
     skipped: dict[str, str]
     notes: list[str]
+    auxiliary: dict[str, dict] = field(default_factory=dict)  # label -> the card's note on its extra examples
 
 
 # A class needs this many examples to be fitted: the calibrator learns from out-of-fold scores, and with
@@ -380,7 +415,8 @@ MIN_PER_CLASS = 5
 
 def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
                     names: Sequence[str] | None = None, pipeline_params: dict[str, Any] | None = None,
-                    min_per_class: int = MIN_PER_CLASS, log=None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+                    min_per_class: int = MIN_PER_CLASS, auxiliary: Mapping[str, Any] | None = None,
+                    log=None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
     """Fit one featurizer on every context and, for each label, the calibrated classifier on the rows
     that have that label (``labels[name][i]`` is the label of ``contexts[i]``, or None when it has none).
 
@@ -388,17 +424,20 @@ def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence
     handled, not refused: the calibration folds shrink to the rarest class's count (at most 5), a class with
     fewer than ``min_per_class`` examples is left out, and a label with fewer than two classes left is
     skipped (``skipped`` says why). BLAS runs single-threaded here: these solvers take many small steps,
-    and on a busy machine BLAS threads spinning against each other made a fit up to 50 times slower."""
+    and on a busy machine BLAS threads spinning against each other made a fit up to 50 times slower.
+
+    ``auxiliary``: label -> (contexts, labels) of extra examples (``auxiliary_examples``), used when that
+    label's estimator has an ``auxiliary_weight``; examples of a class left out are left out too."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         return _fit_classifiers(contexts, labels, names=names, pipeline_params=pipeline_params,
-                                min_per_class=max(2, min_per_class), log=log)  # fmt: skip
+                                min_per_class=max(2, min_per_class), auxiliary=auxiliary or {}, log=log)  # fmt: skip
 
 
 def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
                      names: Sequence[str] | None, pipeline_params: dict[str, Any] | None,
-                     min_per_class: int, log) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+                     min_per_class: int, auxiliary: Mapping[str, Any], log) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
     from collections import Counter
 
     from qa_toolkit.classifiers.models import LABEL_SETS, ReplyPipeline, make_pipeline_for
@@ -424,7 +463,13 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
         pipe = make_pipeline_for(name, **params)
         clf = pipe.named_steps["clf"]
         clf.set_params(cv=min(clf.cv, min(kept.values())))
-        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout())
+        aux = None
+        if auxiliary.get(name) is not None and clf.auxiliary_weight:
+            aux_contexts, aux_y = auxiliary[name]
+            use = [i for i, v in enumerate(aux_y) if v in kept]
+            aux = (featurizer.transform([aux_contexts[i] for i in use]), [aux_y[i] for i in use])
+            out.auxiliary[name] = auxiliary_note(name, aux[1], clf.auxiliary_weight)
+        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout(), auxiliary=aux)
         out.pipelines[name] = ReplyPipeline([("features", featurizer), ("clf", clf)])
         out.rows[name] = len(keep)
         out.distribution[name] = dict(sorted(kept.items()))
