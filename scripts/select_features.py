@@ -78,11 +78,14 @@ def main() -> None:
         default=None,
         help="add that site's top/bottom-quartile requests as tone examples (friendly / --impolite-as)",
     )
-    ap.add_argument("--politeness-weight", type=float, nargs="*", default=[0.3])
+    ap.add_argument("--politeness-weight", type=float, nargs="+", default=None,
+                    help="weights of the politeness examples, one run each (0: none); default 0.3")  # fmt: skip
     ap.add_argument("--impolite-as", choices=["neutral", "unfriendly"], default="neutral",
                     help="the tone label given to bottom-quartile requests")  # fmt: skip
     ap.add_argument("--shipped", action="store_true",
-                    help="fit the shipped estimators (CalibratedLinear at each label's C; --C is ignored)")  # fmt: skip
+                    help="fit the shipped estimators (CalibratedLinear at each label's C, its skipped blocks, "
+                    "calibration and decision weights; --C is ignored) on each --configs featurizer; tone gets "
+                    "politeness examples only with --politeness")  # fmt: skip
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
@@ -91,6 +94,9 @@ def main() -> None:
     contexts, labels = train.contexts, train.labels
     groups = [r["item"].split("#")[0] for r in labels]
     strat = [r["tone"] for r in labels]  # keep the rare unfriendly replies in every fold
+    if args.politeness_weight is not None and not args.politeness:
+        ap.error("--politeness-weight needs --politeness")
+    args.politeness_weight = args.politeness_weight or [0.3]
     extras: list = [None]
     if args.politeness:
         texts, ex_y = politeness_extremes(data, args.politeness, impolite_as=args.impolite_as)
@@ -117,7 +123,8 @@ def main() -> None:
             if name == "tone":
                 unfriendly = f1_score(y, pred.astype(str), labels=["unfriendly"], average="macro")
         weight = f" +polite {extra[2]}" if extra else ""
-        print(f"{json.dumps(config) + weight:55s} {C:5.2f} " + " ".join(f"{s:8.3f}" for s in scores)
+        shown = "ship" if args.shipped else f"{C:5.2f}"
+        print(f"{json.dumps(config) + weight:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
               + f"  {unfriendly:7.3f} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import joblib
 import numpy as np
 import orjson
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from typer.testing import CliRunner
@@ -257,11 +258,22 @@ def test_auxiliary_examples_teach_the_linear_model() -> None:
         CalibratedLinear(auxiliary_weight=1.0).fit(X, y, auxiliary=(aux[0], ["neutral"] * len(aux_texts)))
     with pytest.raises(ValueError, match="auxiliary examples: 6 rows"):
         CalibratedLinear(auxiliary_weight=1.0).fit(X, y, auxiliary=(aux[0][:, :10], aux[1]))
-    # a skipped block stays unread in the auxiliary examples too
-    skipping = CalibratedLinear(C=5.0, auxiliary_weight=1.0, skip=("vectors",)).fit(X, y, layout=f.layout(),
-                                                                                     auxiliary=aux)  # fmt: skip
+    # a skipped block stays unread in the auxiliary examples too: what they hold there changes nothing
     lo, hi = f.layout()["vectors"]
-    assert np.all(skipping.linear_.coef_[:, lo:hi] == 0)
+    noisy = aux[0].toarray()
+    noisy[:, lo:hi] = np.random.default_rng(0).normal(size=(len(aux_texts), hi - lo))
+    skipping = CalibratedLinear(C=5.0, auxiliary_weight=1.0, skip=("vectors",))
+    a = clone(skipping).fit(X, y, layout=f.layout(), auxiliary=aux).predict_proba(X)
+    b = clone(skipping).fit(X, y, layout=f.layout(), auxiliary=(sp.csr_matrix(noisy), aux[1])).predict_proba(X)
+    assert np.allclose(a, b, atol=1e-9)
+    # class balance counts an auxiliary row at its weight: the same rows twice at half the weight are the
+    # same model (counting each row once, as scikit-learn's "balanced" did before 1.7, would differ)
+    twice = (sp.vstack([aux[0], aux[0]]), aux[1] * 2)
+    half = CalibratedLinear(C=5.0, auxiliary_weight=0.5).fit(X, y, auxiliary=twice)
+    assert np.allclose(half.linear_.coef_, taught.linear_.coef_, atol=1e-6)
+    # a class that a training fold lacks is an error, as without auxiliary examples
+    with pytest.raises(ValueError, match="class neutral is missing from a training fold"):
+        CalibratedLinear(cv=3, auxiliary_weight=1.0).fit(sp.vstack([X, X[:1]]), [*y, "neutral"], auxiliary=aux)
     # only tone learns from auxiliary examples (the politeness corpus), at the weight cross-validation chose
     weights = {n: make_pipeline_for(n).named_steps["clf"].auxiliary_weight for n in LABEL_SETS}
     assert weights["tone"] == POLITENESS_WEIGHT > 0 and all(weights[n] == 0 for n in LABEL_SETS if n != "tone")

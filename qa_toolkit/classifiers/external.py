@@ -1,8 +1,11 @@
-"""External checks of the classifiers on public human labels they were not trained on:
+"""External checks of the classifiers on public human labels:
 
 - politeness (Stanford Politeness Corpus, Danescu-Niculescu-Mizil et al. 2013): the tone model's
   friendliness (P(friendly) - P(unfriendly)) against the human politeness score: Spearman correlation,
-  and accuracy on the published task (top vs bottom quartile of each site, balanced);
+  and accuracy on the published task (top vs bottom quartile of each site, balanced). Tone also learns
+  from the Stack Exchange half (``politeness_extremes``, see ``training.auxiliary_examples``), so only
+  Wikipedia is a check there: the paper's cross-site setting (trained on Stack Exchange, 75.4%); the card
+  marks each site ``in_training``;
 - apology presence on twcs-activities (Kecht et al. 2021): apology != none against the human
   "Apologize" activity labels of 300 agent tweets (F1; a no-regression check).
 """

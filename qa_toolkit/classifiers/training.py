@@ -46,7 +46,9 @@ def auxiliary_examples(name: str, data_dir: Path, *,
     None for a label without any; also when their corpus is not in ``data_dir`` and not ``required``."""
     if name != "tone":
         return None
-    if not required and not (Path(data_dir) / "stanford-politeness").is_dir():
+    from qa_toolkit.classifiers.external import POLITENESS_FILES
+
+    if not required and not (Path(data_dir) / "stanford-politeness" / POLITENESS_FILES["stack-exchange"]).is_file():
         return None
     from qa_toolkit.classifiers.external import politeness_extremes
 
@@ -314,8 +316,9 @@ def evaluate_all(data_dir: Path, *, models_dir: Path | None = None, names: Seque
             set_notes, figures = adjudicated_figures(y, y_adj, pred, proba, classes, random_idx)
             results[name]["evaluation_set"].update(set_notes)
             results[name].update(figures)
-        results[name]["external_checks"] = _external(name, clf, data_dir, log)
         card = read_card(name, models_dir)
+        learnt_from = card.get("training_data", {}).get("auxiliary", {}).get("source", "")
+        results[name]["external_checks"] = _external(name, clf, data_dir, log, learnt_from=learnt_from)
         card.update(results[name])
         write_card(model_dir(name, models_dir), card)
         log(format_report(name, whole, sample, results[name].get("metrics_adjudicated")))
@@ -340,12 +343,13 @@ def adjudicated_figures(y: Sequence[str], y_adj: Sequence[str], pred: Sequence[s
     return notes, figures
 
 
-def _external(name: str, clf, data_dir: Path, log) -> dict:  # type: ignore[no-untyped-def]
-    """The public-label checks that concern this classifier (qa_toolkit.classifiers.external)."""
-    from qa_toolkit.classifiers.external import apology_check, politeness_check
+def _external(name: str, clf, data_dir: Path, log, learnt_from: str = "") -> dict:  # type: ignore[no-untyped-def]
+    """The public-label checks that concern this classifier (qa_toolkit.classifiers.external).
+    ``learnt_from``: the card's note on the auxiliary examples the model was trained with (their source)."""
+    from qa_toolkit.classifiers.external import POLITENESS_FILES, apology_check, politeness_check
 
     if name == "tone":
-        trained = ("stack-exchange",) if getattr(clf.pipeline.named_steps["clf"], "auxiliary_weight", 0) else ()
+        trained = tuple(site for site, file in POLITENESS_FILES.items() if file in learnt_from)
         checks = {"stanford_politeness": politeness_check(clf, data_dir, in_training=trained)}
         for site, m in checks["stanford_politeness"].items():
             how = "in training: in-domain, not a check" if m["in_training"] else "not in training: cross-site"
