@@ -531,5 +531,8 @@ def test_evaluate_writes_figures_into_the_cards(shared_data: Path, tmp_path: Pat
     for name in LABEL_SETS:
         card = read_card(name, tmp_path)
         assert card["metrics"]["n"] >= 500 and set(card["metrics"]["per_class"]) == set(LABEL_SETS[name])
-    assert "stanford_politeness" in read_card("tone", tmp_path)["external_checks"]
+    politeness = read_card("tone", tmp_path)["external_checks"]["stanford_politeness"]
+    # the shipped tone model learnt from Stack Exchange's extremes: only Wikipedia is a check, and the card says so
+    assert politeness["stack-exchange"]["in_training"] and not politeness["wikipedia"]["in_training"]
+    assert read_card("tone", tmp_path)["training_data"]["auxiliary"]["examples"] > 3000
     assert read_card("apology", tmp_path)["external_checks"]["twcs_activities_apology_presence"]["tweets"] == 300
