@@ -14,6 +14,7 @@ from qa_toolkit.classifiers import LABEL_SETS, training
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
 from adjudicate import combine, decide  # noqa: E402
+from merge_round import round_records  # noqa: E402
 
 from qa_toolkit.datasets import shared_data_dir  # noqa: E402
 
@@ -22,6 +23,46 @@ def reading(tone: str = "friendly", personalisation: str = "personalised", apolo
             resolution: str = "solution", **extra: str) -> dict:  # fmt: skip
     return {"tone": tone, "personalisation": personalisation, "apology": apology, "resolution": resolution,
             **extra}  # fmt: skip
+
+
+def _round(work: Path, labelled: dict[str, list[dict]]) -> dict[str, dict]:
+    """A labelling round on disk: batch files, one labeller's file each, and the manifest."""
+    (work / "out").mkdir(parents=True, exist_ok=True)
+    manifest = {}
+    for n, (batch, rows) in enumerate(labelled.items(), 1):
+        (work / f"{batch}.jsonl").write_text("".join(json.dumps({"item": r["item"]}) + "\n" for r in rows))
+        (work / "out" / f"{batch}.X{n}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        manifest |= {r["item"]: {"batch": batch, "sampling": "uncertain-tone"} for r in rows}
+    return manifest
+
+
+def test_a_round_merges_in_batch_order_with_labeller_and_sampling(tmp_path: Path) -> None:
+    rows = {"r-01": [reading(item="a#1"), reading(item="a#2", tone="unfriendly")], "r-02": [reading(item="b#1")]}
+    manifest = _round(tmp_path, rows)
+    records = round_records(tmp_path, "r", manifest)
+    assert [r["item"] for r in records] == ["a#1", "a#2", "b#1"]
+    assert records[1] == {**reading(item="a#2", tone="unfriendly"), "labeller": "X1", "batch": "r-01",
+                          "sampling": "uncertain-tone"}  # fmt: skip
+    assert records[2]["labeller"] == "X2"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda w: (w / "out" / "r-01.X1.jsonl").write_text(json.dumps(reading(item="a#1")) + "\n"),
+         "the items differ from those of"),
+        (lambda w: (w / "out" / "r-01.X1.jsonl").write_text(
+            json.dumps(reading(item="a#1")) + "\n" + json.dumps(reading(item="a#2", tone="rude")) + "\n"),
+         "r-01.X1.jsonl:2: a#2: tone 'rude' is not one of"),
+        (lambda w: (w / "out" / "r-01.Y9.jsonl").write_text(""), "r-01: 2 labellers' files"),
+        (lambda w: (w / "out" / "r-01.X1.jsonl").unlink(), "r-01: 0 labellers' files"),
+    ],
+)
+def test_a_round_with_bad_label_files_is_refused(tmp_path: Path, spoil, message: str) -> None:  # type: ignore[no-untyped-def]
+    manifest = _round(tmp_path, {"r-01": [reading(item="a#1"), reading(item="a#2")]})
+    spoil(tmp_path)
+    with pytest.raises(SystemExit, match=message):
+        round_records(tmp_path, "r", manifest)
 
 
 def test_the_label_two_of_three_readings_share_wins_per_task() -> None:

@@ -1,0 +1,78 @@
+"""Append one labelling round's first labels to labels/train-extra.jsonl (ids and labels, never text).
+
+    python scripts/labelling/merge_round.py --work /work/labelwork --prefix uncertain20
+
+Reads every batch `<work>/<prefix>-NN.jsonl` of the round (written by make_batches.py, hunt_uncertain.py,
+hunt_unfriendly.py or hunt_reactions.py, listed in `<work>/manifest.json` with how each reply was
+sampled) and its labeller's file `<work>/out/<prefix>-NN.<labeller>.jsonl` (scripts/labelling/PROMPT.md).
+Refuses, writing nothing, when a batch has no labels or two labellers, a file's items differ from its
+batch's, a label is outside the guide's, or a reply already has a first label (seed or train-extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from qa_toolkit.classifiers.models import LABEL_SETS
+from qa_toolkit.classifiers.training import LABEL_FILES_TRAIN, read_labels, seed_labels_path
+from qa_toolkit.datasets import shared_data_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def round_records(work: Path, prefix: str, manifest: dict[str, dict]) -> list[dict]:
+    """The round's label records, batch by batch in the batches' order; SystemExit naming what is wrong."""
+    batches = sorted(work.glob(f"{prefix}-[0-9][0-9].jsonl"))
+    if not batches:
+        raise SystemExit(f"{work}: no batches named {prefix}-NN.jsonl")
+    records = []
+    for batch in batches:
+        name = batch.name.removesuffix(".jsonl")
+        outs = sorted((work / "out").glob(f"{name}.*.jsonl"))
+        if len(outs) != 1:
+            raise SystemExit(f"{name}: {len(outs)} labellers' files in {work / 'out'} (one needed)")
+        want = [json.loads(x)["item"] for x in batch.read_text().splitlines() if x.strip()]
+        got = [json.loads(x) for x in outs[0].read_text().splitlines() if x.strip()]
+        if [g.get("item") for g in got] != want:
+            raise SystemExit(f"{outs[0]}: the items differ from those of {batch} (or their order)")
+        labeller = outs[0].name.split(".")[1]
+        for line, g in enumerate(got, 1):
+            for task, labels in LABEL_SETS.items():
+                if g.get(task) not in labels:
+                    raise SystemExit(f"{outs[0]}:{line}: {g['item']}: {task} {g.get(task)!r} is not one of {labels}")
+            if g["item"] not in manifest:
+                raise SystemExit(f"{outs[0]}:{line}: {g['item']} is not in {work / 'manifest.json'}")
+            records.append({"item": g["item"], **{t: g[t] for t in LABEL_SETS}, "labeller": labeller,
+                            "batch": name, "sampling": manifest[g["item"]]["sampling"]})  # fmt: skip
+    return records
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--prefix", required=True)
+    args = ap.parse_args()
+    data = shared_data_dir()
+    if data is None:
+        raise SystemExit("../shared/data not found")
+    manifest = json.loads((args.work / "manifest.json").read_text())
+    records = round_records(args.work, args.prefix, manifest)
+    target = ROOT / LABEL_FILES_TRAIN[1]
+    have = {r["item"] for r in read_labels(target) + read_labels(seed_labels_path(data))}
+    twice = [i for i, n in Counter(r["item"] for r in records).items() if n > 1]
+    already = [r["item"] for r in records if r["item"] in have]
+    if twice or already:
+        raise SystemExit(f"{len(twice)} replies appear twice in the round, {len(already)} already have a first "
+                         f"label (e.g. {(twice + already)[0]}): nothing written")  # fmt: skip
+    with target.open("a") as fh:
+        fh.write("".join(json.dumps(r) + "\n" for r in records))
+    print(f"{len(records)} labels of {args.prefix} appended to {target.relative_to(ROOT)}")
+    for task in LABEL_SETS:
+        print(f"  {task}: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r[task] for r in records).items())))
+
+
+if __name__ == "__main__":
+    main()
