@@ -46,12 +46,10 @@ def auxiliary_examples(name: str, data_dir: Path, *,
     None for a label without any; also when their corpus is not in ``data_dir`` and not ``required``."""
     if name != "tone":
         return None
-    from qa_toolkit.classifiers.external import POLITENESS_FILES
+    from qa_toolkit.classifiers.external import POLITENESS_FILES, politeness_extremes
 
     if not required and not (Path(data_dir) / "stanford-politeness" / POLITENESS_FILES["stack-exchange"]).is_file():
         return None
-    from qa_toolkit.classifiers.external import politeness_extremes
-
     texts, labels = politeness_extremes(data_dir, "stack-exchange", impolite_as="neutral")
     return [ReplyContext(t, (), "en") for t in texts], labels
 
