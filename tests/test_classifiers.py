@@ -4,6 +4,7 @@ scoring contract (library and CLI) and the calibration metric."""
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import joblib
@@ -272,7 +273,8 @@ def test_auxiliary_examples_teach_the_linear_model() -> None:
     half = CalibratedLinear(C=5.0, auxiliary_weight=0.5).fit(X, y, auxiliary=twice)
     assert np.allclose(half.linear_.coef_, taught.linear_.coef_, atol=1e-6)
     # a class that a training fold lacks is an error, as without auxiliary examples
-    with pytest.raises(ValueError, match="class neutral is missing from a training fold"):
+    with pytest.raises(ValueError, match="class neutral is missing from a training fold"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")  # scikit-learn's, expected here
         CalibratedLinear(cv=3, auxiliary_weight=1.0).fit(sp.vstack([X, X[:1]]), [*y, "neutral"], auxiliary=aux)
     # only tone learns from auxiliary examples (the politeness corpus), at the weight cross-validation chose
     weights = {n: make_pipeline_for(n).named_steps["clf"].auxiliary_weight for n in LABEL_SETS}
