@@ -83,7 +83,7 @@ def combine(manifest: dict[str, dict], first: dict[str, dict], second: dict[str,
     return rows
 
 
-def _readings(work: Path, pattern: str) -> dict[str, dict]:
+def labeller_readings(work: Path, pattern: str) -> dict[str, dict]:
     """item -> label record from the labellers' out files of the matching batches, checked against them."""
     out: dict[str, dict] = {}
     for path in sorted((work / "out").glob(pattern)):
@@ -166,7 +166,7 @@ def main() -> None:
     if again:
         raise SystemExit(f"{len(again)} replies of {args.prefix} were reviewed in an earlier round, e.g. {again[0]} "
                          f"({earlier[again[0]]}): leave them out of the round")  # fmt: skip
-    reread = _readings(args.work, f"{args.prefix}-[0-9][0-9].*.jsonl")
+    reread = labeller_readings(args.work, f"{args.prefix}-[0-9][0-9].*.jsonl")
     if args.which == "eval":  # the second reading: second-labels.jsonl's, else this round's
         reread = {i: second.get(i) or reread.get(i) for i in manifest if second.get(i) or reread.get(i)}
     missing = sorted(set(manifest) - set(reread))
@@ -187,7 +187,7 @@ def main() -> None:
         print(f"{len(differ)} of {len(manifest)} replies' two readings differ on some task: {n} third-reader batches")
         return
 
-    third = _readings(args.work, f"{args.prefix}-third-[0-9][0-9].*.jsonl")
+    third = labeller_readings(args.work, f"{args.prefix}-third-[0-9][0-9].*.jsonl")
     lacking, stray = [i for i in differ if i not in third], sorted(set(third) - set(differ))
     if lacking or stray:
         raise SystemExit(f"third readings: {len(lacking)} replies still need one (e.g. {lacking[:1]}), "

@@ -16,6 +16,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from adjudicate import labeller_readings  # type: ignore[import-not-found]
+
 from qa_toolkit.classifiers.models import LABEL_SETS
 from qa_toolkit.classifiers.training import LABEL_FILES_TRAIN, read_labels, seed_labels_path
 from qa_toolkit.datasets import shared_data_dir
@@ -28,25 +30,19 @@ def round_records(work: Path, prefix: str, manifest: dict[str, dict]) -> list[di
     batches = sorted(work.glob(f"{prefix}-[0-9][0-9].jsonl"))
     if not batches:
         raise SystemExit(f"{work}: no batches named {prefix}-NN.jsonl")
-    records = []
-    for batch in batches:
+    for batch in batches:  # every batch labelled, once
         name = batch.name.removesuffix(".jsonl")
         outs = sorted((work / "out").glob(f"{name}.*.jsonl"))
         if len(outs) != 1:
             raise SystemExit(f"{name}: {len(outs)} labellers' files in {work / 'out'} (one needed)")
-        want = [json.loads(x)["item"] for x in batch.read_text().splitlines() if x.strip()]
-        got = [json.loads(x) for x in outs[0].read_text().splitlines() if x.strip()]
-        if [g.get("item") for g in got] != want:
-            raise SystemExit(f"{outs[0]}: the items differ from those of {batch} (or their order)")
-        labeller = outs[0].name.split(".")[1]
-        for line, g in enumerate(got, 1):
-            for task, labels in LABEL_SETS.items():
-                if g.get(task) not in labels:
-                    raise SystemExit(f"{outs[0]}:{line}: {g['item']}: {task} {g.get(task)!r} is not one of {labels}")
-            if g["item"] not in manifest:
-                raise SystemExit(f"{outs[0]}:{line}: {g['item']} is not in {work / 'manifest.json'}")
-            records.append({"item": g["item"], **{t: g[t] for t in LABEL_SETS}, "labeller": labeller,
-                            "batch": name, "sampling": manifest[g["item"]]["sampling"]})  # fmt: skip
+    # each file checked against its batch (items and order, labels of the guide), as adjudicate.py does
+    readings = labeller_readings(work, f"{prefix}-[0-9][0-9].*.jsonl")
+    records = []
+    for item, r in readings.items():
+        if item not in manifest:
+            raise SystemExit(f"{r['batch']}: {item} is not in {work / 'manifest.json'}")
+        records.append({"item": item, **{t: r[t] for t in LABEL_SETS}, "labeller": r["labeller"],
+                        "batch": r["batch"], "sampling": manifest[item]["sampling"]})  # fmt: skip
     return records
 
 
