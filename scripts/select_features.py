@@ -1,9 +1,10 @@
 """Choose features and regularisation by cross-validation on the TRAINING labels only (never the evaluation
-set): 5-fold cross-validation grouped by conversation, plain class-balanced logistic regression, macro-F1
-per label for each candidate featurizer configuration.
+set): 5-fold cross-validation grouped by conversation, plain class-balanced logistic regression (or, with
+--shipped, the shipped calibrated estimator), macro-F1 per label for each candidate featurizer configuration.
 
     python scripts/select_features.py                 # the predefined candidates
     python scripts/select_features.py --configs '[{"char_ngrams": null}, {"word_ngrams": [1, 2]}]'
+    python scripts/select_features.py --shipped --configs '[{}]' --labels resolution --C 10 30
 Needs ../shared/data (the texts of the labelled replies).
 """
 
@@ -52,6 +53,8 @@ def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, 
             aux = (f.transform(ex_contexts), ex_y, ex_weight)
         if shipped:  # the shipped estimator (its C, skipped blocks, calibration and decision weights)
             clf = clone(make_pipeline_for(name).named_steps["clf"])
+            if C is not None:  # --C given: instead of the label's shipped C
+                clf.set_params(C=C)
             if aux is not None:
                 clf.set_params(auxiliary_weight=aux[2])
             clf.fit(Xtr, y[train_idx], layout=f.layout(), auxiliary=None if aux is None else aux[:2])
@@ -68,7 +71,8 @@ def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", type=json.loads, default=CANDIDATES)
-    ap.add_argument("--C", type=float, nargs="*", default=[2.0])
+    ap.add_argument("--C", type=float, nargs="+", default=None,
+                    help="inverse regularisation, one run each (default 2.0; with --shipped, each label's own)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--labels", nargs="*", default=list(LABEL_SETS), help="which labels to evaluate")
@@ -83,8 +87,8 @@ def main() -> None:
     ap.add_argument("--impolite-as", choices=["neutral", "unfriendly"], default="neutral",
                     help="the tone label given to bottom-quartile requests")  # fmt: skip
     ap.add_argument("--shipped", action="store_true",
-                    help="fit the shipped estimators (CalibratedLinear at each label's C, its skipped blocks, "
-                    "calibration and decision weights; --C is ignored) on each --configs featurizer; tone gets "
+                    help="fit the shipped estimators (CalibratedLinear: each label's C unless --C is given, its "
+                    "skipped blocks, calibration and decision weights) on each --configs featurizer; tone gets "
                     "politeness examples only with --politeness")  # fmt: skip
     args = ap.parse_args()
     data = shared_data_dir()
@@ -107,7 +111,8 @@ def main() -> None:
     folds = list(StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=7).split(contexts, strat, groups))
     print(f"{len(contexts):,} training replies, {args.folds} folds grouped by conversation")
     print(f"{'config':55s} {'C':>5s} " + " ".join(f"{n[:8]:>8s}" for n in args.labels) + "  unfr-F1   secs")
-    for config, C, extra in itertools.product(args.configs, [0.0] if args.shipped else args.C, extras):
+    Cs = args.C or ([None] if args.shipped else [2.0])
+    for config, C, extra in itertools.product(args.configs, Cs, extras):
         t0 = time.time()
         runs = Parallel(n_jobs=args.jobs)(
             delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped)
@@ -123,7 +128,7 @@ def main() -> None:
             if name == "tone":
                 unfriendly = f1_score(y, pred.astype(str), labels=["unfriendly"], average="macro")
         weight = f" +polite {extra[2]}" if extra else ""
-        shown = "ship" if args.shipped else f"{C:5.2f}"
+        shown = "ship" if C is None else f"{C:5.2f}"
         print(f"{json.dumps(config) + weight:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
               + f"  {unfriendly:7.3f} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 

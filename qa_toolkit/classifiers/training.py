@@ -188,37 +188,36 @@ def train_all(data_dir: Path, *, models_dir: Path | None = None, names: Sequence
 def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] | None,
                log) -> dict[str, dict]:  # type: ignore[no-untyped-def]  # fmt: skip
     from qa_toolkit.classifiers.artefacts import MODELS_DIR, save_model
-    from qa_toolkit.classifiers.models import LABEL_SETS, ReplyPipeline, make_pipeline_for
+    from qa_toolkit.classifiers.models import LABEL_SETS
 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
     train = load_labelled(training_label_records(data_dir), data_dir)
     log(f"training on {len(train.contexts):,} labelled replies")
-    template = make_pipeline_for(names[0])
-    featurizer = template.named_steps["features"].fit(train.contexts)
-    X = featurizer.transform(train.contexts)
+    auxiliary = {name: auxiliary_examples(name, data_dir) for name in names}
+    fitted = _fit_classifiers(train.contexts, {name: train.y(name) for name in names}, names=names,
+                              pipeline_params=None, min_per_class=MIN_PER_CLASS, auxiliary=auxiliary,
+                              log=log)  # fmt: skip
+    if fitted.skipped or fitted.notes:  # the committed labels hold every class many times over
+        raise ValueError("the training labels are too few: " + "; ".join([*fitted.skipped.values(), *fitted.notes]))
     cards = {}
     for name in names:
-        pipe = make_pipeline_for(name)
-        clf = pipe.named_steps["clf"]
-        aux = auxiliary_examples(name, data_dir) if clf.auxiliary_weight else None
-        clf.fit(X, train.y(name), layout=featurizer.layout(),
-                auxiliary=None if aux is None else (featurizer.transform(aux[0]), aux[1]))  # fmt: skip
-        fitted = ReplyPipeline([("features", featurizer), ("clf", clf)])
+        pipe = fitted.pipelines[name]
+        featurizer, clf = pipe.named_steps["features"], pipe.named_steps["clf"]
         card = {
             **card_notes(name),
             "training_data": {
                 "replies": len(train.contexts),
                 "label_files": training_label_files(),
                 "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
-                "distribution": _distribution(train.y(name)),
-                **({"auxiliary": auxiliary_note(name, aux[1], clf.auxiliary_weight)} if aux is not None else {}),
+                "distribution": fitted.distribution[name],
+                **({"auxiliary": fitted.auxiliary[name]} if name in fitted.auxiliary else {}),
             },
             "model": {
                 "pipeline": "ReplyFeaturizer -> CalibratedLinear: LogisticRegression(class_weight='balanced'), "
                 "a multinomial calibrator on its 5-fold out-of-fold scores, per-class decision weights tuned "
                 "for macro-F1 on the calibrated out-of-fold probabilities (training labels only)",
-                "params": {k: repr(v) for k, v in pipe.named_steps["clf"].get_params(deep=False).items()},
+                "params": {k: repr(v) for k, v in clf.get_params(deep=False).items()},
                 "decision_weights": dict(
                     zip(clf.classes_.tolist(), np.round(clf.decision_weights_, 3).tolist(), strict=True)
                 ),  # fmt: skip
@@ -227,7 +226,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 "word_vectors": word_vectors_note(featurizer, clf),
             },  # fmt: skip
         }
-        save_model(name, fitted, card, models_dir)
+        save_model(name, pipe, card, models_dir)
         cards[name] = card
         log(f"  {name}: saved")
     evaluate_all(data_dir, models_dir=models_dir, names=names, log=log)
