@@ -38,7 +38,7 @@ CANDIDATES = [
 ]
 
 
-def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, extra, shipped):  # type: ignore[no-untyped-def]
+def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, names, extra, shipped):  # type: ignore[no-untyped-def]
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
     f = ReplyFeaturizer(**params).fit([contexts[i] for i in train_idx])
     Xtr = f.transform([contexts[i] for i in train_idx]).tocsr()
@@ -51,7 +51,7 @@ def _fold(config: dict, C: float, contexts, labels, train_idx, test_idx, names, 
         if name == "tone" and extra is not None:  # extra tone examples (e.g. politeness extremes), training folds only
             ex_contexts, ex_y, ex_weight = extra
             aux = (f.transform(ex_contexts), ex_y, ex_weight)
-        if shipped:  # the shipped estimator (its C, skipped blocks, calibration and decision weights)
+        if shipped:  # the shipped estimator (its C unless given, skipped blocks, calibration and decision weights)
             clf = clone(make_pipeline_for(name).named_steps["clf"])
             if C is not None:  # --C given: instead of the label's shipped C
                 clf.set_params(C=C)
@@ -91,6 +91,8 @@ def main() -> None:
                     "skipped blocks, calibration and decision weights) on each --configs featurizer; tone gets "
                     "politeness examples only with --politeness")  # fmt: skip
     args = ap.parse_args()
+    if args.C and min(args.C) <= 0:
+        ap.error("--C must be positive")
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
@@ -118,7 +120,7 @@ def main() -> None:
             delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped)
             for tr, te in folds
         )
-        scores, unfriendly = [], 0.0
+        scores, unfriendly = [], "-"  # unfriendly F1 only when tone is evaluated
         for name in args.labels:
             y = np.array([r[name] for r in labels])
             pred = np.empty(len(y), dtype=object)
@@ -126,11 +128,11 @@ def main() -> None:
                 pred[te] = out[name]
             scores.append(f1_score(y, pred.astype(str), average="macro"))
             if name == "tone":
-                unfriendly = f1_score(y, pred.astype(str), labels=["unfriendly"], average="macro")
+                unfriendly = f"{f1_score(y, pred.astype(str), labels=['unfriendly'], average='macro'):.3f}"
         weight = f" +polite {extra[2]}" if extra else ""
-        shown = "ship" if C is None else f"{C:5.2f}"
+        shown = ("ship" if C is None else f"s{C:g}") if args.shipped else f"{C:g}"  # s: the shipped estimator
         print(f"{json.dumps(config) + weight:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
-              + f"  {unfriendly:7.3f} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
+              + f"  {unfriendly:>7s} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

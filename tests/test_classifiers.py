@@ -538,3 +538,60 @@ def test_evaluate_writes_figures_into_the_cards(shared_data: Path, tmp_path: Pat
     assert politeness["stack-exchange"]["in_training"] and not politeness["wikipedia"]["in_training"]
     assert read_card("tone", tmp_path)["training_data"]["auxiliary"]["examples"] > 3000
     assert read_card("apology", tmp_path)["external_checks"]["twcs_activities_apology_presence"]["tweets"] == 300
+
+
+# --------------------------------------------------------------------------- qa-toolkit train (train_all)
+
+
+def _stub_training_data(monkeypatch: pytest.MonkeyPatch, labelled, polite) -> None:  # type: ignore[no-untyped-def]
+    """``train_all`` on hand-written replies: its label records, texts and politeness examples stubbed, the
+    evaluation (which reads ../shared/data) left out."""
+    from qa_toolkit.classifiers import training
+
+    monkeypatch.setattr(training, "training_label_records", lambda data_dir: labelled.labels)
+    monkeypatch.setattr(training, "load_labelled", lambda records, data_dir: labelled)
+    monkeypatch.setattr(training, "auxiliary_examples", lambda name, data_dir: polite if name == "tone" else None)
+    monkeypatch.setattr(training, "evaluate_all", lambda *a, **k: {})
+
+
+def test_train_fits_what_fit_classifiers_fits_and_writes_the_cards(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    import review_builder as rb
+
+    from qa_toolkit.classifiers.training import fit_classifiers, train_all
+
+    labelled = rb.labelled_set(range(60))
+    polite = ([ReplyContext(t, (), "en") for t in WARM + COLD], ["friendly"] * len(WARM) + ["neutral"] * len(COLD))
+    _stub_training_data(monkeypatch, labelled, polite)
+    cards = train_all(tmp_path / "data", models_dir=tmp_path / "models", log=lambda _m: None)
+
+    labels = {name: labelled.y(name) for name in LABEL_SETS}
+    alone = fit_classifiers(labelled.contexts, labels, auxiliary={"tone": polite})
+    for name in LABEL_SETS:
+        saved = joblib.load(tmp_path / "models" / f"{name}-v1" / "model.joblib").named_steps["clf"]
+        np.testing.assert_array_equal(saved.linear_.coef_, alone.pipelines[name].named_steps["clf"].linear_.coef_)
+        card = read_card(name, tmp_path / "models")
+        assert card["training_data"]["replies"] == 60
+        assert card["training_data"]["distribution"] == alone.distribution[name]
+        assert set(card["model"]) >= {"pipeline", "params", "decision_weights", "featurizer_fingerprint"}
+        assert card == {**card, **cards[name]}
+    assert cards["tone"]["training_data"]["auxiliary"]["examples"] == len(polite[1])
+    assert cards["tone"]["training_data"]["auxiliary"]["weight"] == POLITENESS_WEIGHT
+    assert "auxiliary" not in cards["apology"]["training_data"]
+
+
+def test_train_refuses_a_class_with_too_few_labels_before_fitting(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    import review_builder as rb
+
+    from qa_toolkit.classifiers.training import train_all
+    from qa_toolkit.errors import QAError
+
+    labelled = rb.labelled_set(range(60))
+    unfriendly = [r for r in labelled.labels if r["tone"] == "unfriendly"]
+    for r in unfriendly[3:]:
+        r["tone"] = "neutral"  # 3 unfriendly left
+    _stub_training_data(monkeypatch, labelled, None)
+    with pytest.raises(QAError, match=r"tone: unfriendly \(3\)"):
+        train_all(tmp_path / "data", models_dir=tmp_path / "models", log=lambda _m: None)
+    assert not (tmp_path / "models").exists()  # nothing written

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from qa_toolkit.datasets import ReplyItem, load_items
+from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.language import fill_languages
 from qa_toolkit.types import Role
@@ -194,12 +195,11 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     names = list(names or LABEL_SETS)
     train = load_labelled(training_label_records(data_dir), data_dir)
     log(f"training on {len(train.contexts):,} labelled replies")
+    labels = {name: train.y(name) for name in names}
+    _refuse_too_few(labels)  # before minutes of fitting; the same loop as fit_classifiers, which leaves them out
     auxiliary = {name: auxiliary_examples(name, data_dir) for name in names}
-    fitted = _fit_classifiers(train.contexts, {name: train.y(name) for name in names}, names=names,
-                              pipeline_params=None, min_per_class=MIN_PER_CLASS, auxiliary=auxiliary,
-                              log=log)  # fmt: skip
-    if fitted.skipped or fitted.notes:  # the committed labels hold every class many times over
-        raise ValueError("the training labels are too few: " + "; ".join([*fitted.skipped.values(), *fitted.notes]))
+    fitted = _fit_classifiers(train.contexts, labels, names=names, pipeline_params=None,
+                              min_per_class=MIN_PER_CLASS, auxiliary=auxiliary, log=log)  # fmt: skip
     cards = {}
     for name in names:
         pipe = fitted.pipelines[name]
@@ -207,7 +207,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
         card = {
             **card_notes(name),
             "training_data": {
-                "replies": len(train.contexts),
+                "replies": fitted.rows[name],
                 "label_files": training_label_files(),
                 "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
                 "distribution": fitted.distribution[name],
@@ -231,6 +231,23 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
         log(f"  {name}: saved")
     evaluate_all(data_dir, models_dir=models_dir, names=names, log=log)
     return cards
+
+
+def _refuse_too_few(labels: Mapping[str, Sequence[str | None]]) -> None:
+    """``train`` ships every label with every class of the guide: a class with fewer than MIN_PER_CLASS
+    training examples (or a label without examples) is an error here, naming the label and the class."""
+    from collections import Counter
+
+    from qa_toolkit.classifiers.models import LABEL_SETS
+
+    problems = []
+    for name, y in labels.items():
+        counts = Counter(v for v in y if v is not None)
+        few = [f"{c} ({counts[c]})" for c in LABEL_SETS[name] if counts[c] < MIN_PER_CLASS]
+        if few:
+            problems.append(f"{name}: {', '.join(few)}")
+    if problems:
+        raise QAError(f"too few training labels (each class needs at least {MIN_PER_CLASS}): " + "; ".join(problems))
 
 
 def word_vectors_note(featurizer: Any, clf: Any = None) -> str | None:
@@ -421,7 +438,8 @@ def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence
     """Fit one featurizer on every context and, for each label, the calibrated classifier on the rows
     that have that label (``labels[name][i]`` is the label of ``contexts[i]``, or None when it has none).
 
-    Built by ``make_pipeline_for(name, **pipeline_params)``, as ``train_all`` does. Small label sets are
+    Built by ``make_pipeline_for(name, **pipeline_params)``; ``train_all`` fits through the same loop but
+    refuses a class with fewer than MIN_PER_CLASS examples before fitting. Here small label sets are
     handled, not refused: the calibration folds shrink to the rarest class's count (at most 5), a class with
     fewer than ``min_per_class`` examples is left out, and a label with fewer than two classes left is
     skipped (``skipped`` says why). BLAS runs single-threaded here: these solvers take many small steps,
