@@ -14,7 +14,7 @@ from qa_toolkit.classifiers import LABEL_SETS, training
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
 from adjudicate import combine, decide  # noqa: E402
-from merge_round import round_records  # noqa: E402
+from merge_round import refusals, round_records  # noqa: E402
 
 from qa_toolkit.datasets import shared_data_dir  # noqa: E402
 
@@ -211,6 +211,21 @@ def test_the_metrics_say_how_well_each_class_is_ranked() -> None:
     assert unfriendly["average_precision"] == pytest.approx((1 + 2 / 20) / 2)
     report = training.format_report("tone", m, m)
     assert "AP" in report and "top 10%" in report and f"{unfriendly['average_precision']:6.3f}" in report
+
+
+def test_a_round_goes_only_to_the_set_its_splits_belong_to() -> None:
+    train = [{"item": "airlines-train:1#t1"}, {"item": "ibm-dev:2#3"}]
+    test = [{"item": "airlines-test:1#t1"}, {"item": "ibm-test:2#3"}]
+    assert refusals(train, set(), "train") is None
+    assert refusals(test, set(), "eval") is None
+    assert "2 replies are not from the test splits only" in str(refusals(train, set(), "eval"))
+    assert "1 replies are not from the training splits only" in str(refusals([*train, test[0]], set(), "train"))
+
+
+def test_a_round_with_a_reply_labelled_before_or_twice_is_refused() -> None:
+    test = [{"item": "airlines-test:1#t1"}, {"item": "ibm-test:2#3"}]
+    assert "1 already have a first label (e.g. ibm-test:2#3)" in str(refusals(test, {"ibm-test:2#3"}, "eval"))
+    assert "1 replies appear twice" in str(refusals([*test, test[0]], set(), "eval"))
 
 
 def _rows(path: Path) -> dict[str, dict]:

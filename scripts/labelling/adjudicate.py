@@ -7,7 +7,8 @@ label least likely):
     python scripts/labelling/adjudicate.py third --set train --work /work/labelwork --prefix review1
     python scripts/labelling/adjudicate.py merge --set train --work /work/labelwork --prefix review1
 
-The evaluation set (every reply; chosen by nobody):
+The evaluation set (every reply not yet in labels/eval-reviewed.jsonl, e.g. those a later round added;
+chosen by nobody):
 
     python scripts/labelling/adjudicate.py second --set eval --work /work/labelwork --prefix evalread
     python scripts/labelling/adjudicate.py third --set eval --work /work/labelwork --prefix evalread
@@ -146,15 +147,19 @@ def main() -> None:
             raise SystemExit("training replies to re-read are chosen by review_suspects.py")
         import random
 
-        todo = sorted(i for i in first if i not in second)
+        # replies added to the evaluation set since it was last adjudicated: those not in eval-reviewed.jsonl
+        done = {r["item"] for r in read_labels(OUTPUT["eval"])} if OUTPUT["eval"].exists() else set()
+        new = [i for i in first if i not in done]
+        todo = sorted(i for i in new if i not in second)
         random.Random(args.seed).shuffle(todo)
         wanted = set(todo)
         items = {it.item: it for s in ("airlines-test", "ibm-test") for it in iter_reply_items(s, data)
                  if it.item in wanted}  # fmt: skip
         n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
-        manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in first}
+        manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in new}
         manifest_path.write_text(json.dumps(manifest, indent=1))
-        print(f"{len(todo)} of {len(first)} evaluation replies to read a second time: {n} batches")
+        print(f"{len(todo)} of {len(first)} evaluation replies to read a second time ({len(done)} were adjudicated "
+              f"earlier): {n} batches")  # fmt: skip
         return
 
     raw = json.loads(manifest_path.read_text())

@@ -1,12 +1,16 @@
-"""Append one labelling round's first labels to labels/train-extra.jsonl (ids and labels, never text).
+"""Append one labelling round's first labels to labels/train-extra.jsonl, or with ``--set eval`` to the
+evaluation set, labels/eval-test.jsonl (ids and labels, never text).
 
     python scripts/labelling/merge_round.py --work /work/labelwork --prefix uncertain20
+    python scripts/labelling/merge_round.py --set eval --work /work/labelwork --prefix hunt5-eval
 
 Reads every batch `<work>/<prefix>-NN.jsonl` of the round (written by make_batches.py, hunt_uncertain.py,
 hunt_unfriendly.py or hunt_reactions.py, listed in `<work>/manifest.json` with how each reply was
 sampled) and its labeller's file `<work>/out/<prefix>-NN.<labeller>.jsonl` (scripts/labelling/PROMPT.md).
 Refuses, writing nothing, when a batch has no labels or two labellers, a file's items differ from its
-batch's, a label is outside the guide's, or a reply already has a first label (seed or train-extra).
+batch's, a label is outside the guide's, a reply already has a first label (seed, train-extra or the
+evaluation set), or a reply comes from the wrong splits (training labels only from the training splits,
+evaluation labels only from the test splits).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from pathlib import Path
 from adjudicate import labeller_readings  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
-from qa_toolkit.classifiers.training import LABEL_FILES_TRAIN, read_labels, seed_labels_path
-from qa_toolkit.datasets import shared_data_dir
+from qa_toolkit.classifiers.training import LABEL_FILE_EVAL, LABEL_FILES_TRAIN, read_labels, seed_labels_path
+from qa_toolkit.datasets import TEST_SPLITS, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,23 +50,39 @@ def round_records(work: Path, prefix: str, manifest: dict[str, dict]) -> list[di
     return records
 
 
+def refusals(records: list[dict], have: set[str], which: str) -> str | None:
+    """Why the round cannot be appended to the ``which`` ("train" or "eval") labels, or None. ``have``: items
+    that already have a first label in either set."""
+    twice = [i for i, n in Counter(r["item"] for r in records).items() if n > 1]
+    already = [r["item"] for r in records if r["item"] in have]
+    if twice or already:
+        return (f"{len(twice)} replies appear twice in the round, {len(already)} already have a first label "
+                f"(e.g. {(twice + already)[0]})")  # fmt: skip
+    wrong = [r["item"] for r in records if (r["item"].split(":", 1)[0] in TEST_SPLITS) != (which == "eval")]
+    if wrong:
+        where = "test splits only" if which == "eval" else "training splits only"
+        return f"{len(wrong)} replies are not from the {where} that {which} labels come from (e.g. {wrong[0]})"
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--prefix", required=True)
+    ap.add_argument("--set", dest="which", choices=["train", "eval"], default="train",
+                    help="append to labels/train-extra.jsonl (train) or to the evaluation set (eval)")
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
     manifest = json.loads((args.work / "manifest.json").read_text())
     records = round_records(args.work, args.prefix, manifest)
-    target = ROOT / LABEL_FILES_TRAIN[1]
-    have = {r["item"] for r in read_labels(target) + read_labels(seed_labels_path(data))}
-    twice = [i for i, n in Counter(r["item"] for r in records).items() if n > 1]
-    already = [r["item"] for r in records if r["item"] in have]
-    if twice or already:
-        raise SystemExit(f"{len(twice)} replies appear twice in the round, {len(already)} already have a first "
-                         f"label (e.g. {(twice + already)[0]}): nothing written")  # fmt: skip
+    target = ROOT / (LABEL_FILE_EVAL if args.which == "eval" else LABEL_FILES_TRAIN[1])
+    have = {r["item"] for p in (ROOT / LABEL_FILES_TRAIN[1], ROOT / LABEL_FILE_EVAL) for r in read_labels(p)}
+    have |= {r["item"] for r in read_labels(seed_labels_path(data))}
+    refused = refusals(records, have, args.which)
+    if refused:
+        raise SystemExit(f"{refused}: nothing written")
     with target.open("a") as fh:
         fh.write("".join(json.dumps(r) + "\n" for r in records))
     print(f"{len(records)} labels of {args.prefix} appended to {target.relative_to(ROOT)}")
