@@ -205,7 +205,10 @@ def test_calibrated_linear_follows_the_scikit_learn_contract() -> None:
 def test_a_model_can_leave_a_feature_block_out() -> None:
     f = ReplyFeaturizer(n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD))
     layout = f.layout()
-    assert list(layout) == ["word", "dense", "vectors"] and layout["vectors"][1] == f.n_columns
+    assert list(layout) == ["word", "dense", "strategies", "vectors"] and layout["vectors"][1] == f.n_columns
+    # the politeness strategies: the last dense features, a block of their own
+    assert [f.dense_names_[c - f.dense_offset].startswith("pol_") for c in range(*layout["strategies"])] == [True] * 15
+    assert not any(f.dense_names_[c - f.dense_offset].startswith("pol_") for c in range(*layout["dense"]))
     X = f.transform(replies(WARM + COLD))
     y = ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD)
     both = CalibratedLinear(C=5.0).fit(X, y, layout=layout)
@@ -230,7 +233,16 @@ def test_a_model_can_leave_a_feature_block_out() -> None:
     pipe = make_pipeline_for("tone", n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD), y)
     assert np.all(pipe.named_steps["clf"].linear_.coef_[:, lo:hi] == 0)
     assert {n: make_pipeline_for(n).named_steps["clf"].skip for n in LABEL_SETS} == {
-        "tone": ("vectors",), "personalisation": (), "apology": ("vectors",), "resolution": ("vectors",)}
+        "tone": ("vectors",), "personalisation": ("strategies",), "apology": ("vectors", "strategies"),
+        "resolution": ("vectors", "strategies")}  # fmt: skip
+    # only tone reads the politeness strategies
+    lo, hi = layout["strategies"]
+    res = make_pipeline_for("resolution", n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD), y)
+    assert np.all(res.named_steps["clf"].linear_.coef_[:, lo:hi] == 0)
+    assert np.any(pipe.named_steps["clf"].linear_.coef_[:, lo:hi] != 0)
+    # a featurizer fitted before the strategies (no pol_ features) has no such block
+    f.dense_names_ = [n for n in f.dense_names_ if not n.startswith("pol_")]
+    assert "strategies" not in f.layout() and f.layout()["dense"][1] == f.dense_offset + len(f.dense_names_)
 
 
 def test_estimators_saved_before_skip_still_load() -> None:

@@ -23,6 +23,9 @@ from qa_toolkit.features import (
     _NUMBER,
     _SENTENCE,
     _STOP,
+    _STRATEGY_ANYWHERE,
+    _STRATEGY_PHRASES,
+    _STRATEGY_START,
     _WORD,
     DENSE_NAMES,
     LEXICON_CATEGORIES,
@@ -56,6 +59,10 @@ REPLIES = [
     ReplyContext("As we already told you, you should have checked the parcel. Not our problem.", CUSTOMER, None),
     ReplyContext("Sorry, Dana. Kettle kettle KETTLE, lid #48213-B x2 ²3", CUSTOMER, "xx"),
     ReplyContext("I'm sorry!!! Don't worry :) we'll fix it... won't we? Hi, Bob.", THREAD),
+    ReplyContext("@delta Could you please DM us? By the way, I think in fact you can. So what now? Great! "
+                 "Pls can u check. The point is that you. Please", THREAD),
+    ReplyContext("by the way could", CUSTOMER),  # "could" + the next reply's "you": no phrase spans two
+    ReplyContext("you.", CUSTOMER, "en"),
 ]
 
 
@@ -147,6 +154,19 @@ def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[
     for name, lexicon in (("refusal_without_warmth", "lex_refusal"), ("blame_to_upset", "lex_cold_blame")):
         if v[name]:
             ev[name] = ev[lexicon]
+    if rc.language in ("en", None):  # the politeness strategies, on the tokens, handles left out
+        toks = [t.lower_ for t in get_nlp("en").make_doc(clean) if not t.is_space and t.lower_ != "handle"]
+        for k, tok in enumerate(toks):
+            starts = k == 0 or toks[k - 1] in (".", "!", "?", "...", "..", "!!", "??", "?!", "!?")
+            for name, words in _STRATEGY_ANYWHERE.items():
+                v[f"pol_{name}"] += tok in words
+            for name, words in _STRATEGY_START.items():
+                v[f"pol_{name}"] += starts and tok in words
+            for name, phrases in _STRATEGY_PHRASES.items():
+                for phrase in phrases:
+                    window = toks[k : k + len(phrase)]
+                    v[f"pol_{name}"] += len(window) == len(phrase) and all(
+                        w in part for w, part in zip(window, phrase, strict=True))  # fmt: skip
     return v, ev
 
 
@@ -201,7 +221,8 @@ def test_counts_equal_summed_duplicates(n_rows: int) -> None:
 def test_linear_scores_equal_each_models_own_scores() -> None:
     X = REPLIES * 3
     classifiers = []
-    labels = {"tone": ["friendly", "neutral", "unfriendly"] * 13, "apology": ["none", "specific"] * 19 + ["none"]}
+    labels = {"tone": (["friendly", "neutral", "unfriendly"] * len(X))[: len(X)],
+              "apology": (["none", "specific"] * len(X))[: len(X)]}  # fmt: skip
     for name, y in labels.items():
         pipe = make_pipeline_for(name, n_features=2**10, char_ngrams=(2, 3), tune_decisions=False)
         classifiers.append(ReplyClassifier(name, pipe.fit(X, y)))

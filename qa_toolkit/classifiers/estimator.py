@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
-_BLOCKS = frozenset({"word", "char", "dense", "vectors"})  # ReplyFeaturizer.layout()'s block names
+_BLOCKS = frozenset({"word", "char", "dense", "strategies", "vectors"})  # ReplyFeaturizer.layout()'s block names
 _GRID = np.round(np.arange(-2.0, 2.01, 0.25), 2)  # log decision weights tried per class
 
 

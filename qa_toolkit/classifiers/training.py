@@ -256,8 +256,8 @@ def word_vectors_note(featurizer: Any, clf: Any = None) -> str | None:
     if featurizer.vector_weight is None:
         return None
     if clf is not None and "vectors" in clf.skipped_blocks():
-        return ("not read by this model (skip=('vectors',): cross-validation on the training labels found they "
-                "help personalisation only; the shared featurizer still computes them)")
+        return ("not read by this model (it skips the 'vectors' block: cross-validation on the training labels "
+                "found they help personalisation only; the shared featurizer still computes them)")
     return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
             f"{len(featurizer.vector_mean_)} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
             f"{featurizer.vector_weight}")  # fmt: skip
