@@ -32,8 +32,10 @@ LEXICON_CATEGORIES = (
 # The politeness strategies of Danescu-Niculescu-Mizil et al. (ACL 2013, Table 3) that the lexicons above do
 # not already count (gratitude, greeting and apologising do): counted on the reply's spaCy tokens, "start"
 # ones at the start of a sentence (handles skipped). The paper's classifier on these words transferred
-# between sites (75.4%) where plain n-grams did not. Word lists follow the paper's examples; its
+# between sites (75.4%), a few points above its n-grams alone. Word lists follow the paper's examples; its
 # positive/negative opinion lexicons are left out (the n-grams and the upset features read sentiment).
+# Known approximations, kept so the shipped models' features stay as trained: a sentence ends only at the
+# tokens of _SENTENCE_END (not "...." or "…"), and the word "handle" is skipped with the placeholder.
 _FIRST, _SECOND = ("i", "me", "my", "mine", "myself"), ("you", "your", "yours", "yourself", "yourselves", "u", "ur")
 _STRATEGY_ANYWHERE: dict[str, tuple[str, ...]] = {
     "please": ("please", "pls", "plz", "plse"),
@@ -62,6 +64,7 @@ _STRATEGY_PHRASES: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {  # con
 }
 POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHERE, *_STRATEGY_START,
                                                                *_STRATEGY_PHRASES]))  # fmt: skip
+# (DENSE_NAMES ends with them: ReplyFeaturizer.layout() makes the tail of the dense features a block)
 _SENTENCE_END = (".", "!", "?", "...", "..", "!!", "??", "?!", "!?")
 
 _STOP = frozenset(
@@ -756,6 +759,8 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         end = self.dense_offset + len(self.dense_names_)
         # the politeness strategies, last of the dense features, are a block of their own (only tone reads them)
         strategies = sum(name.startswith("pol_") for name in self.dense_names_)
+        if not all(name.startswith("pol_") for name in self.dense_names_[len(self.dense_names_) - strategies :]):
+            raise ValueError("the politeness strategies must be the last dense features (their own block)")
         out["dense"] = (self.dense_offset, end - strategies)
         if strategies:
             out["strategies"] = (end - strategies, end)

@@ -147,7 +147,7 @@ def test_a_reply_unlike_the_training_replies_is_not_decided_by_one_rare_feature(
     lone = [ReplyContext("Sorry for the cracked lid.", (), "en")]
     clipped = ReplyFeaturizer(n_features=2**10, vector_weight=None).fit(train)
     raw = ReplyFeaturizer(n_features=2**10, vector_weight=None, dense_clip=None).fit(train)
-    a, b = clipped.layout()["dense"]
+    a, b = clipped.layout()["dense"][0], clipped.layout().get("strategies", clipped.layout()["dense"])[1]
     col = clipped.dense_names_.index("no_context")
     assert raw.transform(lone)[0, a + col] > 2 * clipped.dense_clip
     dense = clipped.transform(lone)[:, a:b].toarray()
@@ -240,8 +240,13 @@ def test_a_model_can_leave_a_feature_block_out() -> None:
     res = make_pipeline_for("resolution", n_features=2**12, char_ngrams=None).fit(replies(WARM + COLD), y)
     assert np.all(res.named_steps["clf"].linear_.coef_[:, lo:hi] == 0)
     assert np.any(pipe.named_steps["clf"].linear_.coef_[:, lo:hi] != 0)
+    # the strategies must be the tail of the dense features, or the blocks would hold the wrong columns
+    names = list(f.dense_names_)
+    f.dense_names_ = [*names, "no_context"]
+    with pytest.raises(ValueError, match="must be the last dense features"):
+        f.layout()
     # a featurizer fitted before the strategies (no pol_ features) has no such block
-    f.dense_names_ = [n for n in f.dense_names_ if not n.startswith("pol_")]
+    f.dense_names_ = [n for n in names if not n.startswith("pol_")]
     assert "strategies" not in f.layout() and f.layout()["dense"][1] == f.dense_offset + len(f.dense_names_)
 
 

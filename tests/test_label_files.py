@@ -220,6 +220,10 @@ def test_a_round_goes_only_to_the_set_its_splits_belong_to() -> None:
     assert refusals(test, set(), "eval") is None
     assert "2 replies are not from the test splits only" in str(refusals(train, set(), "eval"))
     assert "1 replies are not from the training splits only" in str(refusals([*train, test[0]], set(), "train"))
+    # an unknown split (a typo, a data set that is not a training split) is refused too, not only a test split
+    unknown = [{"item": "twcs-activities:1#t1"}, {"item": "airlines-tst:2#t1"}]
+    assert "2 replies are not from the training splits only" in str(refusals(unknown, set(), "train"))
+    assert "2 replies are not from the test splits only" in str(refusals(unknown, set(), "eval"))
 
 
 def test_a_round_with_a_reply_labelled_before_or_twice_is_refused() -> None:

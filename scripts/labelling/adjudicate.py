@@ -8,7 +8,7 @@ label least likely):
     python scripts/labelling/adjudicate.py merge --set train --work /work/labelwork --prefix review1
 
 The evaluation set (every reply not yet in labels/eval-reviewed.jsonl, e.g. those a later round added;
-chosen by nobody):
+chosen by nobody; a new prefix per round):
 
     python scripts/labelling/adjudicate.py second --set eval --work /work/labelwork --prefix evalread
     python scripts/labelling/adjudicate.py third --set eval --work /work/labelwork --prefix evalread
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -145,6 +146,8 @@ def main() -> None:
     if args.step == "second":
         if args.which != "eval":
             raise SystemExit("training replies to re-read are chosen by review_suspects.py")
+        if manifest_path.exists():
+            raise SystemExit(f"{manifest_path} exists: round {args.prefix} was started already (use a new prefix)")
         import random
 
         # replies added to the evaluation set since it was last adjudicated: those not in eval-reviewed.jsonl
@@ -158,8 +161,9 @@ def main() -> None:
         n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
         manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in new}
         manifest_path.write_text(json.dumps(manifest, indent=1))
-        print(f"{len(todo)} of {len(first)} evaluation replies to read a second time ({len(done)} were adjudicated "
-              f"earlier): {n} batches")  # fmt: skip
+        print(f"{len(todo)} of {len(new)} evaluation replies not yet adjudicated to read a second time (the other "
+              f"{len(new) - len(todo)} have one in second-labels.jsonl; {len(done)} were adjudicated earlier): "
+              f"{n} batches")  # fmt: skip
         return
 
     raw = json.loads(manifest_path.read_text())
@@ -201,7 +205,9 @@ def main() -> None:
     changed = Counter(t for r in rows for t in TASKS if r[t] != first[r["item"]][t])
     old = [r for r in reviewed if r["item"] not in manifest]
     merged = sorted(old + rows, key=lambda r: (r["review"], r["item"]))
-    out.write_text("".join(json.dumps(r) + "\n" for r in merged))
+    partial = out.with_suffix(".jsonl.partial")  # written whole, then renamed: never half-written
+    partial.write_text("".join(json.dumps(r) + "\n" for r in merged))
+    os.replace(partial, out)
     print(f"{len(rows)} replies ({len(differ)} read a third time) -> {out.relative_to(ROOT)}; labels that changed "
           f"from the first: {dict(changed)}")  # fmt: skip
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
-from adjudicate import labeller_readings  # type: ignore[import-not-found]
+from adjudicate import TRAIN_SPLITS, labeller_readings  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
 from qa_toolkit.classifiers.training import LABEL_FILE_EVAL, LABEL_FILES_TRAIN, read_labels, seed_labels_path
@@ -58,7 +59,8 @@ def refusals(records: list[dict], have: set[str], which: str) -> str | None:
     if twice or already:
         return (f"{len(twice)} replies appear twice in the round, {len(already)} already have a first label "
                 f"(e.g. {(twice + already)[0]})")  # fmt: skip
-    wrong = [r["item"] for r in records if (r["item"].split(":", 1)[0] in TEST_SPLITS) != (which == "eval")]
+    allowed = TEST_SPLITS if which == "eval" else TRAIN_SPLITS
+    wrong = [r["item"] for r in records if r["item"].split(":", 1)[0] not in allowed]
     if wrong:
         where = "test splits only" if which == "eval" else "training splits only"
         return f"{len(wrong)} replies are not from the {where} that {which} labels come from (e.g. {wrong[0]})"
@@ -83,8 +85,11 @@ def main() -> None:
     refused = refusals(records, have, args.which)
     if refused:
         raise SystemExit(f"{refused}: nothing written")
-    with target.open("a") as fh:
-        fh.write("".join(json.dumps(r) + "\n" for r in records))
+    text = target.read_text() if target.exists() else ""
+    lines = text + ("\n" if text and not text.endswith("\n") else "") + "".join(json.dumps(r) + "\n" for r in records)
+    partial = target.with_suffix(".jsonl.partial")  # written whole, then renamed: never half-written
+    partial.write_text(lines)
+    os.replace(partial, target)
     print(f"{len(records)} labels of {args.prefix} appended to {target.relative_to(ROOT)}")
     for task in LABEL_SETS:
         print(f"  {task}: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r[task] for r in records).items())))
