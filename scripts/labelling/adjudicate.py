@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -43,12 +42,20 @@ from qa_toolkit.classifiers.training import (
     read_labels,
     seed_labels_path,
 )
+from qa_toolkit.cli import _atomic_output
 from qa_toolkit.datasets import iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = {"train": ROOT / LABEL_FILES_TRAIN[2], "eval": ROOT / LABEL_FILE_EVAL_REVIEWED}  # the files training reads
 TASKS = tuple(LABEL_SETS)
 TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
+
+
+def write_whole(path: Path, text: str) -> None:
+    """``text`` to ``path`` through the CLI's ``<path>.partial`` file, renamed only when complete: a label file
+    is never half-written."""
+    with _atomic_output(path) as fh:
+        fh.write(text.encode("utf-8"))
 
 
 def decide(readings: list[dict]) -> dict[str, str]:
@@ -205,9 +212,7 @@ def main() -> None:
     changed = Counter(t for r in rows for t in TASKS if r[t] != first[r["item"]][t])
     old = [r for r in reviewed if r["item"] not in manifest]
     merged = sorted(old + rows, key=lambda r: (r["review"], r["item"]))
-    partial = out.with_suffix(".jsonl.partial")  # written whole, then renamed: never half-written
-    partial.write_text("".join(json.dumps(r) + "\n" for r in merged))
-    os.replace(partial, out)
+    write_whole(out, "".join(json.dumps(r) + "\n" for r in merged))
     print(f"{len(rows)} replies ({len(differ)} read a third time) -> {out.relative_to(ROOT)}; labels that changed "
           f"from the first: {dict(changed)}")  # fmt: skip
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
-from adjudicate import TRAIN_SPLITS, labeller_readings  # type: ignore[import-not-found]
+from adjudicate import TRAIN_SPLITS, labeller_readings, write_whole  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
 from qa_toolkit.classifiers.training import LABEL_FILE_EVAL, LABEL_FILES_TRAIN, read_labels, seed_labels_path
@@ -87,9 +86,7 @@ def main() -> None:
         raise SystemExit(f"{refused}: nothing written")
     text = target.read_text() if target.exists() else ""
     lines = text + ("\n" if text and not text.endswith("\n") else "") + "".join(json.dumps(r) + "\n" for r in records)
-    partial = target.with_suffix(".jsonl.partial")  # written whole, then renamed: never half-written
-    partial.write_text(lines)
-    os.replace(partial, target)
+    write_whole(target, lines)
     print(f"{len(records)} labels of {args.prefix} appended to {target.relative_to(ROOT)}")
     for task in LABEL_SETS:
         print(f"  {task}: " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r[task] for r in records).items())))
