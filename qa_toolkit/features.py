@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
-from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
+from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.tokens import Doc
 
 from qa_toolkit.errors import QAError
@@ -34,8 +34,7 @@ LEXICON_CATEGORIES = (
 # ones at the start of a sentence (handles skipped). The paper's classifier on these words transferred
 # between sites (75.4%), a few points above its n-grams alone. Word lists follow the paper's examples; its
 # positive/negative opinion lexicons are left out (the n-grams and the upset features read sentiment).
-# Known approximations, kept so the shipped models' features stay as trained: a sentence ends only at the
-# tokens of _SENTENCE_END (not "...." or "…"), and the word "handle" is skipped with the placeholder.
+# A sentence ends at a token of _SENTENCE_END (spaCy makes "!!" and "?!" two tokens, "...." and "…" one).
 _FIRST, _SECOND = ("i", "me", "my", "mine", "myself"), ("you", "your", "yours", "yourself", "yourselves", "u", "ur")
 _STRATEGY_ANYWHERE: dict[str, tuple[str, ...]] = {
     "please": ("please", "pls", "plz", "plse"),
@@ -65,7 +64,7 @@ _STRATEGY_PHRASES: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {  # con
 POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHERE, *_STRATEGY_START,
                                                                *_STRATEGY_PHRASES]))  # fmt: skip
 # (DENSE_NAMES ends with them: ReplyFeaturizer.layout() makes the tail of the dense features a block)
-_SENTENCE_END = (".", "!", "?", "...", "..", "!!", "??", "?!", "!?")
+_SENTENCE_END = (".", "!", "?", "..", "...", "....", ".....", "\u2026")
 
 _STOP = frozenset(
     "a an the and or but if so to of in on at for from by with about as is are was were be been being it its "
@@ -140,7 +139,7 @@ class _StrategyWords:
     hashes: np.ndarray
     masks: np.ndarray
     bit: dict[tuple[str, ...], np.uint64]
-    handle: int
+    handle: int  # the ORTH hash of the handle placeholder ("HANDLE": not the word "handle")
 
     def of(self, lower: np.ndarray) -> np.ndarray:
         """Each token's bit mask (0 for a word in no tuple)."""
@@ -161,7 +160,7 @@ def _strategy_words() -> _StrategyWords:
             masks[h] = masks.get(h, 0) | int(b)
     hashes = np.array(sorted(masks), dtype=np.uint64)
     return _StrategyWords(hashes, np.array([masks[h] for h in hashes.tolist()], dtype=np.uint64), bit,
-                          strings.add("handle"))  # fmt: skip
+                          strings.add("HANDLE"))  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +230,7 @@ class _Tokens:
     doc: Doc
     rows: np.ndarray
     lower: np.ndarray  # each token's LOWER hash
+    orth: np.ndarray  # and ORTH hash (as written)
     start: np.ndarray  # each token's first and last character + 1 in ``text``
     end: np.ndarray
 
@@ -238,11 +238,11 @@ class _Tokens:
     def of(cls, texts: Sequence[str]) -> _Tokens:
         doc = get_batch_tokenizer("en")(texts)
         text = "\n".join(texts)  # what the Doc reads
-        arr = doc.to_array([LOWER, IS_SPACE, IDX, LENGTH])
+        arr = doc.to_array([LOWER, IS_SPACE, IDX, LENGTH, ORTH])
         start = arr[:, 2].astype(np.int64)
         rows = np.searchsorted(_offsets(texts, 1), start, side="right") - 1
         rows[arr[:, 1] != 0] = -1
-        return cls(texts, text, doc, rows, arr[:, 0], start, start + arr[:, 3].astype(np.int64))
+        return cls(texts, text, doc, rows, arr[:, 0], arr[:, 4], start, start + arr[:, 3].astype(np.int64))
 
 
 def _offsets(texts: Sequence[str], sep: int) -> np.ndarray:
@@ -416,7 +416,7 @@ class DenseBatch:
         words anywhere, words that start a sentence, and phrases of consecutive tokens. English only (zero
         for a reply in another language)."""
         n, words, tokens = len(replies), _strategy_words(), self.tokens
-        keep = (tokens.rows >= 0) & (tokens.lower != words.handle)
+        keep = (tokens.rows >= 0) & (tokens.orth != words.handle)
         rows = tokens.rows[keep]
         if not len(rows):
             return
