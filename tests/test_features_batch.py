@@ -37,7 +37,7 @@ from qa_toolkit.features import (
     _Tokens,
     dense_features,
 )
-from qa_toolkit.nlp import LEXICON_LANGUAGES, clean_for_model, get_matcher, get_nlp
+from qa_toolkit.nlp import CACHED_PIECES, LEXICON_LANGUAGES, BatchTokenizer, clean_for_model, get_matcher, get_nlp
 
 CUSTOMER = (("customer", "My order #48213 arrived broken, the blue Corra kettle has a cracked lid!"),)
 THREAD = (
@@ -275,3 +275,15 @@ def test_trimmed_lexemes_tokenise_as_spacy_does() -> None:
     assert [(t.text, t.idx, t.lower_, t.is_space) for t in ours] == [
         (t.text, t.idx, t.lower_, t.is_space) for t in theirs
     ]
+
+
+def test_batch_tokenizer_stays_within_its_bound_and_tokenises_as_alone() -> None:
+    tokenizer = get_nlp("en").tokenizer
+    assert tokenizer.max_cache_size >= CACHED_PIECES >= 500_000  # not spaCy's 10,000: most pieces uncached
+    small = BatchTokenizer("en", max_seen=6)
+    batches = [["Hi Dana, don't worry!", "(order #48213)"], ["Thanks Sam: can't wait...", "ok"], ["Hi Dana, bye"]]
+    for texts in batches:  # each batch brings more new pieces than the bound: the pieces seen are forgotten
+        doc = small(texts)
+        assert len(small._seen) <= max(6, len(set(" ".join(texts).split())))
+        alone = [t.text for text in texts for t in tokenizer(text) if not t.is_space]
+        assert [t.text for t in doc if not t.is_space] == alone

@@ -148,10 +148,19 @@ class _Shown:
 
     mask: np.ndarray  # columns that may be shown
     weights: np.ndarray  # the weights pushing towards each class (a row per class)
-    grams: dict[int, str]  # word column -> n-gram
+    gram_cols: np.ndarray  # the word columns that may be shown (informative n-grams), sorted
+    gram_texts: np.ndarray  # their n-grams (objects), in that order
     dense: dict[int, str]  # dense column -> feature
     dense_offset: int
     values: np.ndarray  # dense column - dense_offset -> its column in ``DenseBatch.values``
+
+    def texts_of(self, cols: np.ndarray) -> list[str | None]:
+        """The n-gram of each column (None for a dense column), looked up for a whole batch at once."""
+        if not len(self.gram_cols):
+            return [None] * len(cols)
+        at = np.minimum(np.searchsorted(self.gram_cols, cols), len(self.gram_cols) - 1)
+        found = np.where(self.gram_cols[at] == cols, self.gram_texts[at], None)
+        return found.tolist()
 
 
 @dataclass(frozen=True)
@@ -251,7 +260,10 @@ class ReplyClassifier:
             if allowed is not None:
                 weights[[k for k, c in enumerate(self.classes) if c not in allowed], col] = 0.0
         values = np.array([DENSE_NAMES.index(n) for n in f.dense_names_], dtype=np.int64)
-        self._shown: _Shown | None = _Shown(mask, weights, grams, dense, f.dense_offset, values)
+        gram_cols = np.array(sorted(grams), dtype=np.int64)
+        gram_texts = np.empty(len(gram_cols), dtype=object)
+        gram_texts[:] = [grams[c] for c in gram_cols.tolist()]
+        self._shown: _Shown | None = _Shown(mask, weights, gram_cols, gram_texts, dense, f.dense_offset, values)
         return self._shown
 
     def _evidence(self, features: Any, winners: np.ndarray, views: Any, limit: int,
@@ -267,7 +279,10 @@ class ReplyClassifier:
         row_of, cols = entries.rows[mine], entries.cols[mine]
         contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
-        keep = keep[np.lexsort((-contrib[keep], row_of[keep]))]
+        # the entries come row by row (the matrix's order): one stable sort on the row plus a share of a
+        # half for how little the entry contributes puts each row's highest contribution first
+        top_share = contrib[keep] / (contrib[keep].max(initial=0.0) * (1.0 + 1e-9))
+        keep = keep[np.argsort(row_of[keep] + 0.5 * (1.0 - top_share), kind="stable")]
         rows = row_of[keep]
         starts = np.searchsorted(rows, np.arange(n + 1))
         rank = np.arange(len(keep)) - starts[rows]
@@ -279,12 +294,11 @@ class ReplyClassifier:
         if absent.any():
             rows, cols = np.delete(rows, dense[absent]), np.delete(cols, dense[absent])
         out: list[list[str]] = [[] for _ in range(n)]
-        grams, names = shown.grams, shown.dense
-        for i, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        names = shown.dense
+        for i, col, gram in zip(rows.tolist(), cols.tolist(), shown.texts_of(cols), strict=True):
             found = out[i]
             if len(found) >= limit:
                 continue
-            gram = grams.get(col)
             if gram is None:
                 found.extend(w for w in views.evidence(i, names[col]) if w not in found)
             elif not found or not any(gram in g or g in gram for g in found):
