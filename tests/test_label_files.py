@@ -13,7 +13,7 @@ from qa_toolkit.classifiers import LABEL_SETS, training
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
-from adjudicate import combine, decide  # noqa: E402
+from adjudicate import combine, decide, eval_to_read  # noqa: E402
 from merge_round import refusals, round_records  # noqa: E402
 
 from qa_toolkit.datasets import shared_data_dir  # noqa: E402
@@ -269,3 +269,13 @@ def test_a_review_of_a_reply_without_a_first_label_is_refused(tmp_path: Path, mo
     monkeypatch.setattr(training, "ROOT", repo)
     with pytest.raises(ValueError, match="no first label"):
         training.training_label_records(data)
+
+
+def test_a_second_reading_of_the_evaluation_set_reads_only_replies_not_yet_adjudicated() -> None:
+    first = {i: reading(item=i) for i in ["ibm-test:4#1", "airlines-test:1#t1", "airlines-test:2#t1", "ibm-test:3#9"]}
+    adjudicated = ["airlines-test:1#t1"]
+    second = {"airlines-test:2#t1": reading(item="airlines-test:2#t1")}  # has a second label already
+    new, todo = eval_to_read(first, adjudicated, second)
+    assert new == ["ibm-test:4#1", "airlines-test:2#t1", "ibm-test:3#9"]
+    assert todo == ["ibm-test:3#9", "ibm-test:4#1"]
+    assert eval_to_read(first, list(first), second) == ([], [])

@@ -43,7 +43,7 @@ from qa_toolkit.classifiers.training import (
     seed_labels_path,
 )
 from qa_toolkit.cli import _atomic_output
-from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = {"train": ROOT / LABEL_FILES_TRAIN[2], "eval": ROOT / LABEL_FILE_EVAL_REVIEWED}  # the files training reads
@@ -111,6 +111,16 @@ def labeller_readings(work: Path, pattern: str) -> dict[str, dict]:
     return out
 
 
+def eval_to_read(
+    first: dict[str, dict], adjudicated: list[str], second: dict[str, dict]
+) -> tuple[list[str], list[str]]:
+    """The evaluation replies added since the set was last adjudicated (those not in ``adjudicated``, in the
+    set's order), and those of them to read a second time (no second label yet), sorted."""
+    done = set(adjudicated)
+    new = [i for i in first if i not in done]
+    return new, sorted(i for i in new if i not in second)
+
+
 def _first(which: str, data: Path) -> dict[str, dict]:
     if which == "eval":
         records = read_labels(ROOT / LABEL_FILE_EVAL)
@@ -157,13 +167,11 @@ def main() -> None:
             raise SystemExit(f"{manifest_path} exists: round {args.prefix} was started already (use a new prefix)")
         import random
 
-        # replies added to the evaluation set since it was last adjudicated: those not in eval-reviewed.jsonl
-        done = {r["item"] for r in read_labels(OUTPUT["eval"])} if OUTPUT["eval"].exists() else set()
-        new = [i for i in first if i not in done]
-        todo = sorted(i for i in new if i not in second)
+        done = [r["item"] for r in read_labels(OUTPUT["eval"])] if OUTPUT["eval"].exists() else []
+        new, todo = eval_to_read(first, done, second)
         random.Random(args.seed).shuffle(todo)
         wanted = set(todo)
-        items = {it.item: it for s in ("airlines-test", "ibm-test") for it in iter_reply_items(s, data)
+        items = {it.item: it for s in sorted(TEST_SPLITS) for it in iter_reply_items(s, data)
                  if it.item in wanted}  # fmt: skip
         n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
         manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in new}
@@ -197,7 +205,7 @@ def main() -> None:
         lacking = [i for i in differ if i not in views]  # eval replies second-read earlier: build their view
         if lacking:
             wanted = set(lacking)
-            splits = ("airlines-test", "ibm-test") if args.which == "eval" else TRAIN_SPLITS
+            splits = tuple(sorted(TEST_SPLITS)) if args.which == "eval" else TRAIN_SPLITS
             views |= {it.item: view(it) for s in splits for it in iter_reply_items(s, data) if it.item in wanted}
         n = _batches(args.work, f"{args.prefix}-third", [views[i] for i in differ], args.batch)
         print(f"{len(differ)} of {len(manifest)} replies' two readings differ on some task: {n} third-reader batches")
