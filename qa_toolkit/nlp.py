@@ -21,8 +21,8 @@ _SIGNATURE_TAIL = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
 
 
 _LEXEME_ATTRS = (LOWER, NORM, IS_SPACE)  # the only lexeme attributes the package reads
-# how many pieces (runs of non-space) the tokenizer caches: spaCy 3.8 caches 10,000, and splits a piece it
-# did not cache by its affix rules again each time it is met (about 40 times the cost of a cached one)
+# the pieces (runs of non-space) a BatchTokenizer remembers: spaCy 3.8 caches 10,000 by default, and splits a
+# piece it did not cache by its affix rules again each time it is met (about 40 times the cost of a cached one)
 CACHED_PIECES = 500_000
 
 
@@ -38,7 +38,6 @@ def get_nlp(lang: str = "en") -> spacy.language.Language:
         nlp = spacy.blank("en")
     getters = nlp.vocab.lex_attr_getters
     nlp.vocab.lex_attr_getters = {attr: get for attr, get in getters.items() if attr in _LEXEME_ATTRS}
-    nlp.tokenizer.max_cache_size = max(nlp.tokenizer.max_cache_size, CACHED_PIECES)
     return nlp
 
 
@@ -47,13 +46,15 @@ class BatchTokenizer:
     whitespace tokens between them (it splits on whitespace first, so each text gets the tokens it gets
     alone). One Doc is much cheaper than a Doc per text, but spaCy caches no piece of a Doc after one that
     is a special case (e.g. "don't", or the newline), so the pieces not seen before are first tokenised
-    alone, which caches them. The tokenizer's cache holds at least ``max_seen`` pieces, and is emptied
-    with the set of pieces seen (memory stays bounded)."""
+    alone, which caches them. The tokenizer (shared with the other users of ``get_nlp(lang)``) may cache
+    twice ``max_seen`` pieces (spaCy 3.8 caps its cache; 3.7 does not), and its cache is emptied with the
+    set of pieces seen, so the cache stays bounded; spaCy's vocabulary still grows with every new word."""
 
     def __init__(self, lang: str = "en", *, max_seen: int = CACHED_PIECES) -> None:
         self.tokenizer = get_nlp(lang).tokenizer
         self.max_seen = max_seen  # pieces remembered as cached (then forgotten, and cached again if needed)
-        self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, max_seen)
+        if hasattr(self.tokenizer, "max_cache_size"):  # room for the other users' pieces too
+            self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, 2 * max_seen)
         self._seen: set[str] = set()
 
     def __call__(self, texts: Sequence[str]) -> spacy.tokens.Doc:
@@ -61,7 +62,7 @@ class BatchTokenizer:
         new = set(text.split()).difference(self._seen)
         if len(self._seen) + len(new) > self.max_seen:
             self._seen.clear()
-            self.tokenizer._flush_cache()  # bounded memory; the pieces of this batch are cached again below
+            self.tokenizer._flush_cache()  # the pieces of this batch are cached again below
             new = set(text.split())
         for piece in new:
             self.tokenizer(piece)

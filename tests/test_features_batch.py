@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from qa_toolkit.classifiers import make_pipeline_for
-from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier
+from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier, rank_in_rows
 from qa_toolkit.features import (
     _APOLOGY,
     _DELAY_APOLOGY,
@@ -64,7 +64,7 @@ REPLIES = [
     ReplyContext("by the way could", CUSTOMER),  # "could" + the next reply's "you": no phrase spans two
     ReplyContext("you.", CUSTOMER, "en"),
     # "...." and "\u2026" end sentences; the word "handle" is a word, the handle placeholder is not
-    ReplyContext("We'll handle it.... Please wait\u2026 So sorry. @bob please", CUSTOMER),
+    ReplyContext("I could handle u later.... Please wait\u2026 So sorry. @bob please", CUSTOMER),
 ]
 
 
@@ -188,6 +188,7 @@ def test_batch_dense_features_equal_the_per_reply_computation() -> None:
     assert batch.evidence(1, "numbers_from_customer") == ["ABC123"]  # the customer since the last agent reply
     last = dict(zip(DENSE_NAMES, batch.values[len(REPLIES) - 1].tolist(), strict=True))
     assert (last["pol_please_start"], last["pol_direct_start"], last["pol_please"]) == (2, 1, 2)
+    assert last["pol_counterfactual_modal"] == 0  # "could handle u": the word is not skipped as a handle
 
 
 def test_a_batch_is_tokenised_as_each_reply_alone() -> None:
@@ -279,11 +280,34 @@ def test_trimmed_lexemes_tokenise_as_spacy_does() -> None:
 
 def test_batch_tokenizer_stays_within_its_bound_and_tokenises_as_alone() -> None:
     tokenizer = get_nlp("en").tokenizer
-    assert tokenizer.max_cache_size >= CACHED_PIECES >= 500_000  # not spaCy's 10,000: most pieces uncached
+
+    class Spy:  # the shared tokenizer, counting how often its cache is emptied
+        flushes = 0
+
+        def __call__(self, text: str):  # type: ignore[no-untyped-def]
+            return tokenizer(text)
+
+        def _flush_cache(self) -> None:
+            Spy.flushes += 1
+
     small = BatchTokenizer("en", max_seen=6)
-    batches = [["Hi Dana, don't worry!", "(order #48213)"], ["Thanks Sam: can't wait...", "ok"], ["Hi Dana, bye"]]
-    for texts in batches:  # each batch brings more new pieces than the bound: the pieces seen are forgotten
+    assert tokenizer.max_cache_size >= 12 and BatchTokenizer("en").max_seen == CACHED_PIECES >= 500_000
+    small.tokenizer = Spy()
+    batches = [["Hi Dana, don't!", "(order #48213)"], ["Thanks Sam: can't wait...", "ok"], ["Thanks ok, bye now"],
+               ["Thanks ok, bye now"]]  # fmt: skip
+    expected_flushes = [0, 1, 2, 2]  # 5 pieces fit; 5 + 5 new > 6; 5 + 3 new > 6 ("Thanks" seen); nothing new
+    for texts, flushes in zip(batches, expected_flushes, strict=True):
+        pieces = set(" ".join(texts).split())
         doc = small(texts)
-        assert len(small._seen) <= max(6, len(set(" ".join(texts).split())))
+        assert Spy.flushes == flushes and pieces <= small._seen and len(small._seen) <= 6
         alone = [t.text for text in texts for t in tokenizer(text) if not t.is_space]
         assert [t.text for t in doc if not t.is_space] == alone
+    assert small._seen == {"Thanks", "ok,", "bye", "now"}  # all forgotten with the cache, then this batch's
+
+
+def test_evidence_ranks_each_rows_contributions_as_lexsort_does() -> None:
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 50, 5000):
+        rows = np.sort(rng.integers(0, max(1, n // 5), n))
+        contrib = rng.choice([0.5, 1.0, 2.0, 50.0, 1e-6, 2e-6], n) * rng.choice([1.0, 1.001], n)  # ties, tiny ones
+        assert rank_in_rows(rows, contrib).tolist() == np.lexsort((-contrib, rows)).tolist()

