@@ -59,11 +59,12 @@ class BatchTokenizer:
 
     def __call__(self, texts: Sequence[str]) -> spacy.tokens.Doc:
         text = "\n".join(texts)
-        new = set(text.split()).difference(self._seen)
+        pieces = set(text.split())
+        new = pieces.difference(self._seen)
         if len(self._seen) + len(new) > self.max_seen:
             self._seen.clear()
             self.tokenizer._flush_cache()  # the pieces of this batch are cached again below
-            new = set(text.split())
+            new = pieces
         for piece in new:
             self.tokenizer(piece)
         self._seen.update(new)
