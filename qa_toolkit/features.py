@@ -233,6 +233,8 @@ class _Tokens:
     orth: np.ndarray  # and ORTH hash (as written)
     start: np.ndarray  # each token's first and last character + 1 in ``text``
     end: np.ndarray
+    # the word n-grams found by a featurizer, by its (n-gram range, columns): ``_WordGrams``
+    word_grams: dict[tuple[tuple[int, int], int], _WordGrams] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _Tokens:
@@ -243,6 +245,38 @@ class _Tokens:
         rows = np.searchsorted(_offsets(texts, 1), start, side="right") - 1
         rows[arr[:, 1] != 0] = -1
         return cls(texts, text, doc, rows, arr[:, 0], arr[:, 4], start, start + arr[:, 3].astype(np.int64))
+
+
+class _WordGrams:
+    """Where each hashed word n-gram of a batch came from: its reply, column, first word (an index into the
+    batch's non-space tokens) and length. ``texts_of`` names a reply's n-gram in a column by the words the
+    reply wrote: a column is shared by every n-gram hashed to it, so the n-gram a column was named after in
+    training need not be the one a new reply holds."""
+
+    def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
+                 length: np.ndarray, n_features: int) -> None:  # fmt: skip
+        self.tokens = tokens
+        self.n_features = n_features
+        keys = rows * np.int64(n_features) + cols
+        order = np.argsort(keys, kind="stable")  # the first n-gram of a reply in a column wins a (rare) tie
+        self.keys, self.first, self.length = keys[order], first[order], length[order]
+        self.words = np.flatnonzero(tokens.rows >= 0)  # word index -> token
+
+    def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each (reply, word column), the first word and the length of the reply's n-gram there; length 0
+        when the reply has none in that column."""
+        q = rows.astype(np.int64) * np.int64(self.n_features) + cols
+        if not len(self.keys):
+            return np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
+        at = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        hit = self.keys[at] == q
+        return np.where(hit, self.first[at], 0), np.where(hit, self.length[at], 0)
+
+    def text(self, first: int, length: int) -> str:
+        """The n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
+        t = self.tokens
+        idx = self.words[first : first + length].tolist()
+        return " ".join(t.text[a:b].lower() for a, b in zip(t.start[idx].tolist(), t.end[idx].tolist(), strict=True))
 
 
 def _offsets(texts: Sequence[str], sep: int) -> np.ndarray:
@@ -508,11 +542,13 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def _ngram_columns(
-    units: np.ndarray, groups: np.ndarray, rows: np.ndarray, ngrams: tuple[int, int], n_features: int
+    units: np.ndarray, groups: np.ndarray, rows: np.ndarray, ngrams: tuple[int, int], n_features: int,
+    where: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every n-gram of ``units`` (uint64 per token or character) that stays inside one
-    group (a reply for words, a padded word for characters)."""
-    all_rows, all_cols = [], []
+    group (a reply for words, a padded word for characters). ``where``, when given, receives two more
+    arrays: each n-gram's first unit and its length."""
+    all_rows, all_cols, firsts, lengths = [], [], [], []
     lo, hi = ngrams
     with np.errstate(over="ignore"):
         h = np.zeros(len(units), dtype=np.uint64)
@@ -527,8 +563,15 @@ def _ngram_columns(
             cols = (_mix(h[ok] ^ _ORDER[n]) % _U(n_features)).astype(np.int64)
             all_rows.append(rows[:m][ok])
             all_cols.append(cols)
+            if where is not None:
+                firsts.append(np.flatnonzero(ok))
+                lengths.append(np.full(len(cols), n, dtype=np.int64))
     if not all_rows:
+        if where is not None:
+            where[:] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if where is not None:
+        where[:] = [np.concatenate(firsts), np.concatenate(lengths)]
     return np.concatenate(all_rows), np.concatenate(all_cols)
 
 
@@ -609,7 +652,10 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     def _counts(self, tokens: _Tokens) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
         n = len(tokens.texts)
         units, rows = _word_units(tokens)
-        word = _counts(*_ngram_columns(units, rows, rows, self.word_ngrams, self.n_features), n, self.n_features)
+        where: list[np.ndarray] = []
+        grams = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features, where)
+        word = _counts(*grams, n, self.n_features)
+        tokens.word_grams[self.word_ngrams, self.n_features] = _WordGrams(tokens, *grams, *where, self.n_features)
         char = None
         if self.char_ngrams is not None:
             units, groups, rows = _char_units(tokens.texts)
@@ -767,6 +813,15 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         if self.vector_weight is not None:
             out["vectors"] = (end, self.n_columns)
         return out
+
+    def word_grams(self, tokens: _Tokens) -> _WordGrams:
+        """The word n-grams of a batch these features were computed from (``transform_with_views``'s
+        ``views.tokens``), to name a word column by the n-gram a reply holds in it."""
+        found = tokens.word_grams.get((self.word_ngrams, self.n_features))
+        if found is None:
+            self._counts(tokens)  # tokens made elsewhere: find their n-grams
+            found = tokens.word_grams[self.word_ngrams, self.n_features]
+        return found
 
     def column_name(self, col: int) -> str | None:
         """A human-readable name for a column: the word n-gram itself, ``dense:<feature>``, or None for a

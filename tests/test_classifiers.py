@@ -23,6 +23,7 @@ from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
 from qa_toolkit.classifiers.training import expected_calibration_error
 from qa_toolkit.cli import app
 from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, dense_features
+from qa_toolkit.nlp import clean_for_model, get_nlp
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.scoring import ReplyScorer, score_conversation
 
@@ -384,6 +385,22 @@ def test_a_pipeline_learns_a_small_set_by_heart() -> None:
     preds = clf.predict(replies([COLD[0]]))
     assert preds[0].label == "unfriendly" and preds[0].evidence
     assert abs(sum(preds[0].probabilities.values()) - 1) < 1e-6
+
+
+def test_evidence_shows_the_words_the_reply_holds_where_columns_are_shared() -> None:
+    # 64 hashed columns for hundreds of training n-grams: every column is shared, and is named after the
+    # first training n-gram hashed to it. Evidence must show the n-gram the reply itself holds there.
+    pipe = make_pipeline_for("tone", n_features=2**6, char_ngrams=None, C=10.0)
+    pipe.fit(replies(WARM + COLD), ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD))
+    clf = ReplyClassifier("tone", pipe)
+    new = ["Parcel inspection is mandatory, refunds are refused after signature.",
+           "Wonderful news, Dana: your courier collects the broken teapot tomorrow morning!"]  # fmt: skip
+    for text, pred in zip(new, clf.predict(replies(new)), strict=True):
+        tokens = [t.lower_ for t in get_nlp("en")(clean_for_model(text)) if not t.is_space]
+        own = {" ".join(tokens[i : i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)}
+        named = {clf.featurizer.column_name(c) for c in clf.featurizer.transform(replies([text])).indices}
+        assert named - own, "no shared column: the test shows nothing"
+        assert pred.evidence and all(e.lower() in own for e in pred.evidence), (text, pred.evidence)
 
 
 # --------------------------------------------------------------------------- committed models

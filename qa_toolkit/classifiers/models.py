@@ -146,21 +146,12 @@ class Prediction:
 class _Shown:
     """What a classifier may show as evidence (``ReplyClassifier._evidence_columns``)."""
 
-    mask: np.ndarray  # columns that may be shown
+    mask: np.ndarray  # columns that may be shown: informative word n-grams and some dense features
     weights: np.ndarray  # the weights pushing towards each class (a row per class)
-    gram_cols: np.ndarray  # the word columns that may be shown (informative n-grams), sorted
-    gram_texts: np.ndarray  # their n-grams (objects), in that order
+    n_words: int  # columns below this are word n-grams
     dense: dict[int, str]  # dense column -> feature
     dense_offset: int
     values: np.ndarray  # dense column - dense_offset -> its column in ``DenseBatch.values``
-
-    def texts_of(self, cols: np.ndarray) -> list[str | None]:
-        """The n-gram of each column (None for a dense column), looked up for a whole batch at once."""
-        if not len(self.gram_cols):
-            return [None] * len(cols)
-        at = np.minimum(np.searchsorted(self.gram_cols, cols), len(self.gram_cols) - 1)
-        found = np.where(self.gram_cols[at] == cols, self.gram_texts[at], None)
-        return found.tolist()
 
 
 def rank_in_rows(rows: np.ndarray, contrib: np.ndarray) -> np.ndarray:
@@ -269,10 +260,7 @@ class ReplyClassifier:
             if allowed is not None:
                 weights[[k for k, c in enumerate(self.classes) if c not in allowed], col] = 0.0
         values = np.array([DENSE_NAMES.index(n) for n in f.dense_names_], dtype=np.int64)
-        gram_cols = np.array(sorted(grams), dtype=np.int64)
-        gram_texts = np.empty(len(gram_cols), dtype=object)
-        gram_texts[:] = [grams[c] for c in gram_cols.tolist()]
-        self._shown: _Shown | None = _Shown(mask, weights, gram_cols, gram_texts, dense, f.dense_offset, values)
+        self._shown: _Shown | None = _Shown(mask, weights, f.n_features, dense, f.dense_offset, values)
         return self._shown
 
     def _evidence(self, features: Any, winners: np.ndarray, views: Any, limit: int,
@@ -299,15 +287,22 @@ class ReplyClassifier:
         absent = views.values[rows[dense], shown.values[cols[dense] - shown.dense_offset]] == 0
         if absent.any():
             rows, cols = np.delete(rows, dense[absent]), np.delete(cols, dense[absent])
+        # a word column is shown as the n-gram the reply holds there, which need not be the training n-gram
+        # the column is named after (``column_name``): every n-gram hashed to a column shares it
+        grams = self.featurizer.word_grams(views.tokens)
+        first, length = grams.locate(rows, np.where(cols < shown.n_words, cols, 0))
+        length[cols >= shown.n_words] = 0
         out: list[list[str]] = [[] for _ in range(n)]
         names = shown.dense
-        for i, col, gram in zip(rows.tolist(), cols.tolist(), shown.texts_of(cols), strict=True):
+        for i, col, a, k in zip(rows.tolist(), cols.tolist(), first.tolist(), length.tolist(), strict=True):
             found = out[i]
             if len(found) >= limit:
                 continue
-            if gram is None:
+            if col >= shown.n_words:
                 found.extend(w for w in views.evidence(i, names[col]) if w not in found)
-            elif not found or not any(gram in g or g in gram for g in found):
+                continue
+            gram = grams.text(a, k) if k else ""
+            if _informative(gram) and not any(gram in g or g in gram for g in found):
                 found.append(gram)
         return [found[:limit] for found in out]
 
