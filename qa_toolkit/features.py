@@ -34,7 +34,7 @@ LEXICON_CATEGORIES = (
 # ones at the start of a sentence (handles skipped). The paper's classifier on these words transferred
 # between sites (75.4%), a few points above its n-grams alone. Word lists follow the paper's examples; its
 # positive/negative opinion lexicons are left out (the n-grams and the upset features read sentiment).
-# A sentence ends at a token of _SENTENCE_END (spaCy makes "!!" and "?!" two tokens, "...." and "…" one).
+# A sentence ends at a token of _SENTENCE_END (spaCy makes "!!" and "?!" two tokens, a run of dots or of "…" one).
 _FIRST, _SECOND = ("i", "me", "my", "mine", "myself"), ("you", "your", "yours", "yourself", "yourselves", "u", "ur")
 _STRATEGY_ANYWHERE: dict[str, tuple[str, ...]] = {
     "please": ("please", "pls", "plz", "plse"),
@@ -64,7 +64,8 @@ _STRATEGY_PHRASES: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {  # con
 POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHERE, *_STRATEGY_START,
                                                                *_STRATEGY_PHRASES]))  # fmt: skip
 # (DENSE_NAMES ends with them: ReplyFeaturizer.layout() makes the tail of the dense features a block)
-_SENTENCE_END = (".", "!", "?", "..", "...", "....", ".....", "\u2026")
+# runs of dots or of "\u2026" are one token each: runs up to 40 dots and 10 "\u2026" end a sentence
+_SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), *("\u2026" * k for k in range(1, 11)))
 
 _STOP = frozenset(
     "a an the and or but if so to of in on at for from by with about as is are was were be been being it its "

@@ -63,8 +63,9 @@ REPLIES = [
                  "Pls can u check. The point is that you. Please", THREAD),
     ReplyContext("by the way could", CUSTOMER),  # "could" + the next reply's "you": no phrase spans two
     ReplyContext("you.", CUSTOMER, "en"),
-    # "...." and "\u2026" end sentences; the word "handle" is a word, the handle placeholder is not
-    ReplyContext("I could handle u later.... Please wait\u2026 So sorry. @bob please", CUSTOMER),
+    # runs of dots and of "\u2026" end sentences; the word "handle" is a word, the handle placeholder is not
+    ReplyContext("I could handle u later.... Please wait\u2026 So sorry...... Please hold\u2026\u2026 So sorry. "
+                 "@bob please", CUSTOMER),
 ]
 
 
@@ -159,7 +160,7 @@ def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[
     if rc.language in ("en", None):  # the politeness strategies, on the tokens, handles left out
         toks = [t.lower_ for t in get_nlp("en").make_doc(clean) if not t.is_space and t.text != "HANDLE"]
         for k, tok in enumerate(toks):
-            starts = k == 0 or toks[k - 1] in (".", "!", "?", "..", "...", "....", ".....", "\u2026")
+            starts = k == 0 or re.fullmatch(r"[!?]|\.{1,40}|\u2026{1,10}", toks[k - 1]) is not None
             for name, words in _STRATEGY_ANYWHERE.items():
                 v[f"pol_{name}"] += tok in words
             for name, words in _STRATEGY_START.items():
@@ -187,7 +188,7 @@ def test_batch_dense_features_equal_the_per_reply_computation() -> None:
     assert batch.values[1, col["apology_for_delay"]] == 1 and batch.values[7, col["lex_greeting"]] >= 1
     assert batch.evidence(1, "numbers_from_customer") == ["ABC123"]  # the customer since the last agent reply
     last = dict(zip(DENSE_NAMES, batch.values[len(REPLIES) - 1].tolist(), strict=True))
-    assert (last["pol_please_start"], last["pol_direct_start"], last["pol_please"]) == (2, 1, 2)
+    assert (last["pol_please_start"], last["pol_direct_start"], last["pol_please"]) == (3, 2, 3)
     assert last["pol_counterfactual_modal"] == 0  # "could handle u": the word is not skipped as a handle
 
 
