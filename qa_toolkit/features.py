@@ -258,25 +258,31 @@ class _WordGrams:
                  length: np.ndarray, n_features: int) -> None:  # fmt: skip
         self.tokens = tokens
         self.n_features = n_features
-        keys = rows * np.int64(n_features) + cols
+        self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
+
+    @cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams sorted by (reply, column): keys, first words, lengths; and word index -> token."""
+        rows, cols, first, length = self._found
+        keys = rows * np.int64(self.n_features) + cols
         order = np.argsort(keys, kind="stable")  # the first n-gram of a reply in a column wins a (rare) tie
-        self.keys, self.first, self.length = keys[order], first[order], length[order]
-        self.words = np.flatnonzero(tokens.rows >= 0)  # word index -> token
+        return keys[order], first[order], length[order], np.flatnonzero(self.tokens.rows >= 0)
 
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (reply, word column), the first word and the length of the reply's n-gram there; length 0
         when the reply has none in that column."""
+        keys, first, length, _ = self._sorted
         q = rows.astype(np.int64) * np.int64(self.n_features) + cols
-        if not len(self.keys):
+        if not len(keys):
             return np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
-        at = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
-        hit = self.keys[at] == q
-        return np.where(hit, self.first[at], 0), np.where(hit, self.length[at], 0)
+        at = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        hit = keys[at] == q
+        return np.where(hit, first[at], 0), np.where(hit, length[at], 0)
 
     def text(self, first: int, length: int) -> str:
         """The n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
         t = self.tokens
-        idx = self.words[first : first + length].tolist()
+        idx = self._sorted[3][first : first + length].tolist()
         return " ".join(t.text[a:b].lower() for a, b in zip(t.start[idx].tolist(), t.end[idx].tolist(), strict=True))
 
 

@@ -31,6 +31,7 @@ from qa_toolkit.features import (
     LEXICON_CATEGORIES,
     DenseBatch,
     ReplyContext,
+    ReplyFeaturizer,
     _char_units,
     _counts,
     _customer_text,
@@ -312,3 +313,15 @@ def test_evidence_ranks_each_rows_contributions_as_lexsort_does() -> None:
         rows = np.sort(rng.integers(0, max(1, n // 5), n))
         contrib = rng.choice([0.5, 1.0, 2.0, 50.0, 1e-6, 2e-6], n) * rng.choice([1.0, 1.001], n)  # ties, tiny ones
         assert rank_in_rows(rows, contrib).tolist() == np.lexsort((-contrib, rows)).tolist()
+
+
+def test_word_grams_name_a_column_by_the_words_a_reply_holds() -> None:
+    f = ReplyFeaturizer(n_features=2**18, char_ngrams=None, vector_weight=None)
+    f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to HELP, Dana!", "Sorry, we can't.")])
+    tokens = _Tokens.of([clean_for_model(t) for t in ("Oh, happy to HELP, Dana!", "We can't help.")])
+    grams = f.word_grams(tokens)
+    col = next(c for c, g in f.word_names_.items() if g == "happy to help")
+    first, length = grams.locate(np.array([0, 1]), np.array([col, col]))
+    assert grams.text(int(first[0]), int(length[0])) == "happy to help"  # lower-cased, as the columns read it
+    assert length[1] == 0  # the second reply has no n-gram in that column
+    assert f.word_grams(_Tokens.of(["Happy to help"])).locate(np.array([0]), np.array([col]))[1][0] == 3
