@@ -250,8 +250,8 @@ class _Tokens:
 
 class _WordGrams:
     """Where each hashed word n-gram of a batch came from: its reply, column, first word (an index into the
-    batch's non-space tokens) and length. ``texts_of`` names a reply's n-gram in a column by the words the
-    reply wrote: a column is shared by every n-gram hashed to it, so the n-gram a column was named after in
+    batch's non-space tokens) and length. ``locate`` and ``texts`` name a reply's n-gram in a column by the
+    words the reply wrote: a column is shared by every n-gram hashed to it, so the n-gram a column was named after in
     training need not be the one a new reply holds."""
 
     def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
@@ -261,17 +261,33 @@ class _WordGrams:
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
 
     @cached_property
-    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The n-grams sorted by (reply, column): keys, first words, lengths; and word index -> token."""
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams sorted by (reply, column): keys, first words, lengths."""
         rows, cols, first, length = self._found
         keys = rows * np.int64(self.n_features) + cols
         order = np.argsort(keys, kind="stable")  # the first n-gram of a reply in a column wins a (rare) tie
-        return keys[order], first[order], length[order], np.flatnonzero(self.tokens.rows >= 0)
+        return keys[order], first[order], length[order]
+
+    @cached_property
+    def _words(self) -> tuple[list[int], list[int], np.ndarray, np.ndarray, str | None]:
+        """Each word's first and end character in ``tokens.text``; how many of words 0..w-1 are worth showing
+        (``informative_word``) and how many of the gaps before word w are one space; and the text lower-cased
+        (None when lower-casing changes its length: "İ")."""
+        t = self.tokens
+        words = np.flatnonzero(t.rows >= 0)
+        hashes, inverse = np.unique(t.lower[words], return_inverse=True)
+        strings = get_nlp("en").vocab.strings
+        worth = np.fromiter((informative_word(strings[h]) for h in hashes.tolist()), dtype=bool, count=len(hashes))
+        start, end = t.start[words], t.end[words]
+        spaced = np.concatenate(([0], np.cumsum(start[1:] == end[:-1] + 1)))
+        lowered = t.text.lower()
+        return (start.tolist(), end.tolist(), np.concatenate(([0], np.cumsum(worth[inverse]))), spaced,
+                lowered if len(lowered) == len(t.text) else None)  # fmt: skip
 
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (reply, word column), the first word and the length of the reply's n-gram there; length 0
         when the reply has none in that column."""
-        keys, first, length, _ = self._sorted
+        keys, first, length = self._sorted
         q = rows.astype(np.int64) * np.int64(self.n_features) + cols
         if not len(keys):
             return np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
@@ -279,11 +295,41 @@ class _WordGrams:
         hit = keys[at] == q
         return np.where(hit, first[at], 0), np.where(hit, length[at], 0)
 
+    def informative(self, first: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Which n-grams (first word, length) are worth showing: those with a word worth showing
+        (``informative_word``); none of length 0."""
+        if not len(first):
+            return np.zeros(0, dtype=bool)
+        worth = self._words[2]
+        return (length > 0) & (worth[first + length] > worth[first])
+
+    def texts(self, first: np.ndarray, length: np.ndarray) -> list[str | None]:
+        """The n-grams (first word, length >= 1) as the word columns read them, lower-cased tokens joined by
+        spaces, where that is the text as written (words one space apart); None for the others ("help !":
+        ``text`` joins them)."""
+        starts, ends, _, spaced, lowered = self._words
+        if lowered is None or not len(first):
+            return [None] * len(first)
+        last = first + length - 1
+        whole = (spaced[last] - spaced[first] == length - 1).tolist()
+        return [lowered[starts[a] : ends[b]] if w else None
+                for a, b, w in zip(first.tolist(), last.tolist(), whole, strict=True)]  # fmt: skip
+
     def text(self, first: int, length: int) -> str:
-        """The n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
-        t = self.tokens
-        idx = self._sorted[3][first : first + length].tolist()
-        return " ".join(t.text[a:b].lower() for a, b in zip(t.start[idx].tolist(), t.end[idx].tolist(), strict=True))
+        """An n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
+        starts, ends = self._words[:2]
+        text = self.tokens.text
+        return " ".join([text[starts[w] : ends[w]] for w in range(first, first + length)]).lower()
+
+
+_PLACEHOLDERS = frozenset({"url", "handle", "signoff"})  # clean_for_model's, lower-cased
+
+
+@lru_cache(maxsize=65536)
+def informative_word(word: str) -> bool:
+    """A (lower-case) word worth showing as evidence: not a stop word, punctuation, a single character or a
+    placeholder. An n-gram is worth showing when one of its words is."""
+    return len(word) > 1 and word not in _STOP and word not in _PLACEHOLDERS and any(ch.isalnum() for ch in word)
 
 
 def _offsets(texts: Sequence[str], sep: int) -> np.ndarray:

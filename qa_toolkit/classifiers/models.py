@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -122,18 +121,6 @@ def make_pipeline_for(name: str, **params: Any) -> Pipeline:
         raise UnknownNameError("classifier", name, sorted(_FACTORIES)) from None
 
 
-_PLACEHOLDERS = frozenset({"url", "handle", "signoff"})
-
-
-@lru_cache(maxsize=65536)
-def _informative(gram: str) -> bool:
-    """An n-gram worth showing as evidence: not only stop words, punctuation or placeholders."""
-    from qa_toolkit.features import _STOP
-
-    tokens = [t for t in gram.split() if any(ch.isalnum() for ch in t)]
-    return bool(tokens) and any(t not in _STOP and t not in _PLACEHOLDERS and len(t) > 1 for t in tokens)
-
-
 @dataclass(frozen=True)
 class Prediction:
     label: str
@@ -146,7 +133,7 @@ class Prediction:
 class _Shown:
     """What a classifier may show as evidence (``ReplyClassifier._evidence_columns``)."""
 
-    mask: np.ndarray  # columns that may be shown: informative word n-grams and some dense features
+    mask: np.ndarray  # columns that may be shown: word n-grams seen in training and some dense features
     weights: np.ndarray  # the weights pushing towards each class (a row per class)
     n_words: int  # columns below this are word n-grams
     dense: dict[int, str]  # dense column -> feature
@@ -240,18 +227,18 @@ class ReplyClassifier:
         return Decisions(winners, proba, found)
 
     def _evidence_columns(self) -> _Shown:
-        """Which columns may be shown when they drive a decision, and what to show: the word n-gram
-        (informative ones only), or the words behind the dense features worth showing for this label.
-        Character n-grams are never shown. Cached."""
+        """Which columns may be shown when they drive a decision: word columns (shown as the reply's n-gram
+        there, when it is worth showing), and the dense features worth showing for this label (shown as the
+        words behind them). Character n-grams are never shown. Cached."""
         cached = getattr(self, "_shown", None)
         if cached is not None:
             return cached
         f = self.featurizer
-        grams = {col: gram for col, gram in f.word_names_.items() if _informative(gram)}
+        grams = list(f.word_names_)  # word columns seen in training (the others have no weight)
         wanted = set(_EVIDENCE_FEATURES.get(self.name, ()))
         dense = {f.dense_offset + i: n for i, n in enumerate(f.dense_names_) if n in wanted}
         mask = np.zeros(f.n_columns, dtype=bool)  # word-vector columns, like character n-grams, never shown
-        mask[list(grams)] = True
+        mask[grams] = True
         mask[list(dense)] = True
         coef = self._linear().coef_
         weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef.copy()  # binary: a row for classes[1]
@@ -276,33 +263,38 @@ class ReplyClassifier:
         row_of, cols = entries.rows[mine], entries.cols[mine]
         contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
+        row_of, cols, contrib = row_of[keep], cols[keep], contrib[keep]
+        # a word column is shown as the n-gram the reply holds there, when it is worth showing: every n-gram
+        # hashed to a column shares it, so it need not be the training n-gram it is named after (``column_name``)
+        grams = self.featurizer.word_grams(views.tokens)
+        word = cols < shown.n_words
+        first, length = grams.locate(row_of, np.where(word, cols, 0))
+        ok = np.empty(len(cols), dtype=bool)
+        ok[word] = grams.informative(first[word], length[word])
+        # a dense feature that is absent (0) has no words behind it
+        dense = np.flatnonzero(~word)
+        ok[dense] = views.values[row_of[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
+        keep = np.flatnonzero(ok)
         keep = keep[rank_in_rows(row_of[keep], contrib[keep])]
         rows = row_of[keep]
         starts = np.searchsorted(rows, np.arange(n + 1))
         rank = np.arange(len(keep)) - starts[rows]
-        top = rank < 2 * limit  # a few spare for n-grams inside one another
-        rows, cols = rows[top], cols[keep[top]]
-        # a dense feature that is absent (0) has no words behind it: not worth asking for them
-        dense = np.flatnonzero(cols >= shown.dense_offset)
-        absent = views.values[rows[dense], shown.values[cols[dense] - shown.dense_offset]] == 0
-        if absent.any():
-            rows, cols = np.delete(rows, dense[absent]), np.delete(cols, dense[absent])
-        # a word column is shown as the n-gram the reply holds there, which need not be the training n-gram
-        # the column is named after (``column_name``): every n-gram hashed to a column shares it
-        grams = self.featurizer.word_grams(views.tokens)
-        first, length = grams.locate(rows, np.where(cols < shown.n_words, cols, 0))
-        length[cols >= shown.n_words] = 0
+        keep = keep[rank < 2 * limit]  # a few spare for n-grams inside one another
+        rows, cols, first, length = row_of[keep], cols[keep], first[keep], length[keep]
         out: list[list[str]] = [[] for _ in range(n)]
         names = shown.dense
-        for i, col, a, k in zip(rows.tolist(), cols.tolist(), first.tolist(), length.tolist(), strict=True):
+        texts = grams.texts(first, np.maximum(length, 1))
+        for i, col, a, k, gram in zip(rows.tolist(), cols.tolist(), first.tolist(), length.tolist(), texts,
+                                      strict=True):  # fmt: skip
             found = out[i]
             if len(found) >= limit:
                 continue
             if col >= shown.n_words:
                 found.extend(w for w in views.evidence(i, names[col]) if w not in found)
                 continue
-            gram = grams.text(a, k) if k else ""
-            if _informative(gram) and not any(gram in g or g in gram for g in found):
+            if gram is None:
+                gram = grams.text(a, k)
+            if not any(gram in g or g in gram for g in found):
                 found.append(gram)
         return [found[:limit] for found in out]
 
