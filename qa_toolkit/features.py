@@ -269,7 +269,7 @@ class _WordGrams:
         return keys[order], first[order], length[order]
 
     @cached_property
-    def _words(self) -> tuple[list[int], list[int], np.ndarray, np.ndarray, str | None]:
+    def _words(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str | None]:
         """Each word's first and end character in ``tokens.text``; how many of words 0..w-1 are worth showing
         (``informative_word``) and how many of the gaps before word w are one space; and the text lower-cased
         (None when lower-casing changes its length: "İ")."""
@@ -281,7 +281,7 @@ class _WordGrams:
         start, end = t.start[words], t.end[words]
         spaced = np.concatenate(([0], np.cumsum(start[1:] == end[:-1] + 1)))
         lowered = t.text.lower()
-        return (start.tolist(), end.tolist(), np.concatenate(([0], np.cumsum(worth[inverse]))), spaced,
+        return (start, end, np.concatenate(([0], np.cumsum(worth[inverse]))), spaced,
                 lowered if len(lowered) == len(t.text) else None)  # fmt: skip
 
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -303,23 +303,23 @@ class _WordGrams:
         worth = self._words[2]
         return (length > 0) & (worth[first + length] > worth[first])
 
-    def texts(self, first: np.ndarray, length: np.ndarray) -> list[str | None]:
-        """The n-grams (first word, length >= 1) as the word columns read them, lower-cased tokens joined by
-        spaces, where that is the text as written (words one space apart); None for the others ("help !":
-        ``text`` joins them)."""
+    def spans(self, first: np.ndarray, length: np.ndarray) -> tuple[list[int], list[int], str]:
+        """Where the n-grams (first word, length >= 1) are in ``text``, lower-cased: first and end character,
+        or end -1 for an n-gram whose words are not one space apart ("help !": ``text`` joins those)."""
         starts, ends, _, spaced, lowered = self._words
         if lowered is None or not len(first):
-            return [None] * len(first)
+            return [0] * len(first), [-1] * len(first), ""
         last = first + length - 1
-        whole = (spaced[last] - spaced[first] == length - 1).tolist()
-        return [lowered[starts[a] : ends[b]] if w else None
-                for a, b, w in zip(first.tolist(), last.tolist(), whole, strict=True)]  # fmt: skip
+        whole = spaced[last] - spaced[first] == length - 1
+        return (np.asarray(starts)[first].tolist(), np.where(whole, np.asarray(ends)[last], -1).tolist(),
+                lowered)  # fmt: skip
 
     def text(self, first: int, length: int) -> str:
         """An n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
         starts, ends = self._words[:2]
         text = self.tokens.text
-        return " ".join([text[starts[w] : ends[w]] for w in range(first, first + length)]).lower()
+        return " ".join([text[a:b] for a, b in zip(starts[first : first + length].tolist(),
+                                                   ends[first : first + length].tolist(), strict=True)]).lower()
 
 
 _PLACEHOLDERS = frozenset({"url", "handle", "signoff"})  # clean_for_model's, lower-cased

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from qa_toolkit.classifiers.estimator import CalibratedLinear
 from qa_toolkit.errors import UnknownNameError
-from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer
+from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, _WordGrams
 
 LABEL_SETS: dict[str, tuple[str, ...]] = {
     "tone": ("friendly", "neutral", "unfriendly"),
@@ -158,6 +158,7 @@ class ShownEntries:
     rows: np.ndarray
     cols: np.ndarray
     data: np.ndarray
+    _grams: list[Any] = field(default_factory=list, compare=False, repr=False)  # [word n-grams, what they gave]
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
@@ -165,6 +166,19 @@ class ShownEntries:
         at = np.flatnonzero(mask[features.indices])
         rows = np.searchsorted(features.indptr, at, side="right") - 1
         return cls(rows, features.indices[at], features.data[at])
+
+    def grams(self, found: _WordGrams, n_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For every entry in a word column (below ``n_words``), the first word and length of the reply's
+        n-gram there and whether it is worth showing (``_WordGrams``); False for the other entries. Found
+        once for all the classifiers that share the entries."""
+        if self._grams and self._grams[0] is found:
+            return self._grams[1]
+        word = self.cols < n_words
+        first, length = found.locate(self.rows, np.where(word, self.cols, 0))
+        worth = np.zeros(len(self.cols), dtype=bool)
+        worth[word] = found.informative(first[word], length[word])
+        self._grams[:] = [found, (first, length, worth)]
+        return first, length, worth
 
 
 @dataclass(frozen=True)
@@ -263,16 +277,13 @@ class ReplyClassifier:
         row_of, cols = entries.rows[mine], entries.cols[mine]
         contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
         keep = np.flatnonzero(contrib > 0)
-        row_of, cols, contrib = row_of[keep], cols[keep], contrib[keep]
+        row_of, cols, contrib, mine = row_of[keep], cols[keep], contrib[keep], mine[keep]
         # a word column is shown as the n-gram the reply holds there, when it is worth showing: every n-gram
         # hashed to a column shares it, so it need not be the training n-gram it is named after (``column_name``)
         grams = self.featurizer.word_grams(views.tokens)
-        word = cols < shown.n_words
-        first, length = grams.locate(row_of, np.where(word, cols, 0))
-        ok = np.empty(len(cols), dtype=bool)
-        ok[word] = grams.informative(first[word], length[word])
-        # a dense feature that is absent (0) has no words behind it
-        dense = np.flatnonzero(~word)
+        first, length, ok = (a[mine] for a in entries.grams(grams, shown.n_words))
+        # a dense feature is shown when present (an absent one has no words behind it)
+        dense = np.flatnonzero(cols >= shown.n_words)
         ok[dense] = views.values[row_of[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
         keep = np.flatnonzero(ok)
         keep = keep[rank_in_rows(row_of[keep], contrib[keep])]
@@ -283,8 +294,8 @@ class ReplyClassifier:
         rows, cols, first, length = row_of[keep], cols[keep], first[keep], length[keep]
         out: list[list[str]] = [[] for _ in range(n)]
         names = shown.dense
-        texts = grams.texts(first, np.maximum(length, 1))
-        for i, col, a, k, gram in zip(rows.tolist(), cols.tolist(), first.tolist(), length.tolist(), texts,
+        at, end, lowered = grams.spans(first, np.maximum(length, 1))
+        for i, col, a, b, f, k in zip(rows.tolist(), cols.tolist(), at, end, first.tolist(), length.tolist(),
                                       strict=True):  # fmt: skip
             found = out[i]
             if len(found) >= limit:
@@ -292,8 +303,7 @@ class ReplyClassifier:
             if col >= shown.n_words:
                 found.extend(w for w in views.evidence(i, names[col]) if w not in found)
                 continue
-            if gram is None:
-                gram = grams.text(a, k)
+            gram = lowered[a:b] if b >= 0 else grams.text(f, k)
             if not any(gram in g or g in gram for g in found):
                 found.append(gram)
         return [found[:limit] for found in out]
