@@ -34,7 +34,7 @@ LEXICON_CATEGORIES = (
 # ones at the start of a sentence (handles skipped). The paper's classifier on these words transferred
 # between sites (75.4%), a few points above its n-grams alone. Word lists follow the paper's examples; its
 # positive/negative opinion lexicons are left out (the n-grams and the upset features read sentiment).
-# A sentence ends at a token of _SENTENCE_END (spaCy makes "!!" and "?!" two tokens, a run of dots or of "…" one).
+# A sentence ends at a token of _SENTENCE_END (spaCy makes "!!" and "?!" two tokens; see there for dots and "…").
 _FIRST, _SECOND = ("i", "me", "my", "mine", "myself"), ("you", "your", "yours", "yourself", "yourselves", "u", "ur")
 _STRATEGY_ANYWHERE: dict[str, tuple[str, ...]] = {
     "please": ("please", "pls", "plz", "plse"),
@@ -64,8 +64,8 @@ _STRATEGY_PHRASES: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {  # con
 POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHERE, *_STRATEGY_START,
                                                                *_STRATEGY_PHRASES]))  # fmt: skip
 # (DENSE_NAMES ends with them: ReplyFeaturizer.layout() makes the tail of the dense features a block)
-# runs of dots or of "\u2026" are one token each: runs up to 40 dots and 10 "\u2026" end a sentence
-_SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), *("\u2026" * k for k in range(1, 11)))
+# a run of dots is one token (runs of up to 40 end a sentence); a run of "\u2026" is split into pieces of one or two
+_SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), "\u2026", "\u2026\u2026")
 
 _STOP = frozenset(
     "a an the and or but if so to of in on at for from by with about as is are was were be been being it its "
@@ -234,8 +234,8 @@ class _Tokens:
     orth: np.ndarray  # and ORTH hash (as written)
     start: np.ndarray  # each token's first and last character + 1 in ``text``
     end: np.ndarray
-    # the word n-grams found by a featurizer, by its (n-gram range, columns): ``_WordGrams``
-    word_grams: dict[tuple[tuple[int, int], int], _WordGrams] = field(default_factory=dict, repr=False)
+    # the word n-grams found by a featurizer, by its (n-gram range, columns): ``WordGrams``
+    word_grams: dict[tuple[tuple[int, int], int], WordGrams] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _Tokens:
@@ -248,16 +248,19 @@ class _Tokens:
         return cls(texts, text, doc, rows, arr[:, 0], arr[:, 4], start, start + arr[:, 3].astype(np.int64))
 
 
-class _WordGrams:
+class WordGrams:
     """Where each hashed word n-gram of a batch came from: its reply, column, first word (an index into the
-    batch's non-space tokens) and length. ``locate`` and ``texts`` name a reply's n-gram in a column by the
-    words the reply wrote: a column is shared by every n-gram hashed to it, so the n-gram a column was named after in
-    training need not be the one a new reply holds."""
+    batch's non-space tokens) and length. ``locate``, ``spans`` and ``text`` name a reply's n-gram in a column
+    by the words the reply wrote: a column is shared by every n-gram hashed to it, so the training n-gram it
+    is named after (``ReplyFeaturizer.column_name``) need not be the one a new reply holds. Holds the
+    batch's text and token arrays, not the ``_Tokens`` (which holds it: no reference cycle)."""
 
     def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
                  length: np.ndarray, n_features: int) -> None:  # fmt: skip
-        self.tokens = tokens
+        words = np.flatnonzero(tokens.rows >= 0)
+        self._text = tokens.text
         self.n_features = n_features
+        self._lower, self._start, self._end = tokens.lower[words], tokens.start[words], tokens.end[words]
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
 
     @cached_property
@@ -269,24 +272,26 @@ class _WordGrams:
         return keys[order], first[order], length[order]
 
     @cached_property
-    def _words(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str | None]:
-        """Each word's first and end character in ``tokens.text``; how many of words 0..w-1 are worth showing
-        (``informative_word``) and how many of the gaps before word w are one space; and the text lower-cased
-        (None when lower-casing changes its length: "İ")."""
-        t = self.tokens
-        words = np.flatnonzero(t.rows >= 0)
-        hashes, inverse = np.unique(t.lower[words], return_inverse=True)
+    def _words(self) -> tuple[np.ndarray, np.ndarray, str | None]:
+        """How many of words 0..w-1 are worth showing (``informative_word``) and how many of the gaps before
+        word w are one space; and the text lower-cased, when that lower-cases every word as it does alone
+        (not when lower-casing changes the length, "İ", or depends on the letters around, "Σ")."""
+        hashes, inverse = np.unique(self._lower, return_inverse=True)
         strings = get_nlp("en").vocab.strings
         worth = np.fromiter((informative_word(strings[h]) for h in hashes.tolist()), dtype=bool, count=len(hashes))
-        start, end = t.start[words], t.end[words]
-        spaced = np.concatenate(([0], np.cumsum(start[1:] == end[:-1] + 1)))
-        lowered = t.text.lower()
-        return (start, end, np.concatenate(([0], np.cumsum(worth[inverse]))), spaced,
-                lowered if len(lowered) == len(t.text) else None)  # fmt: skip
+        start, end = self._start, self._end
+        gaps = start[1:] == end[:-1] + 1
+        if gaps.any():  # a one-character gap between two words is a space (cleaned texts), or another blank
+            points = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32)
+            gaps[gaps] = points[end[:-1][gaps]] == 32
+        lowered: str | None = self._text.lower()
+        if len(lowered) != len(self._text) or "\u03a3" in self._text:
+            lowered = None
+        return np.concatenate(([0], np.cumsum(worth[inverse]))), np.concatenate(([0], np.cumsum(gaps))), lowered
 
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each (reply, word column), the first word and the length of the reply's n-gram there; length 0
-        when the reply has none in that column."""
+        """For each (reply, word column: 0 <= col < n_features), the first word and the length of the reply's
+        n-gram there; length 0 when the reply has none in that column."""
         keys, first, length = self._sorted
         q = rows.astype(np.int64) * np.int64(self.n_features) + cols
         if not len(keys):
@@ -300,36 +305,40 @@ class _WordGrams:
         (``informative_word``); none of length 0."""
         if not len(first):
             return np.zeros(0, dtype=bool)
-        worth = self._words[2]
+        worth = self._words[0]
         return (length > 0) & (worth[first + length] > worth[first])
 
-    def spans(self, first: np.ndarray, length: np.ndarray) -> tuple[list[int], list[int], str]:
-        """Where the n-grams (first word, length >= 1) are in ``text``, lower-cased: first and end character,
-        or end -1 for an n-gram whose words are not one space apart ("help !": ``text`` joins those)."""
-        starts, ends, _, spaced, lowered = self._words
+    def spans(self, first: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+        """Where the n-grams (first word, length >= 1) are in the text lower-cased (the third value): first and
+        end character; end -1 for an n-gram that is not its words one space apart there ("help !"), which
+        ``text`` spells out."""
+        _, spaced, lowered = self._words
         if lowered is None or not len(first):
-            return [0] * len(first), [-1] * len(first), ""
+            return np.zeros(len(first), np.int64), np.full(len(first), -1, np.int64), ""
         last = first + length - 1
         whole = spaced[last] - spaced[first] == length - 1
-        return (np.asarray(starts)[first].tolist(), np.where(whole, np.asarray(ends)[last], -1).tolist(),
-                lowered)  # fmt: skip
+        return self._start[first], np.where(whole, self._end[last], -1), lowered
 
     def text(self, first: int, length: int) -> str:
-        """An n-gram as the word columns read it: its lower-cased tokens joined by spaces."""
-        starts, ends = self._words[:2]
-        text = self.tokens.text
-        return " ".join([text[a:b] for a, b in zip(starts[first : first + length].tolist(),
-                                                   ends[first : first + length].tolist(), strict=True)]).lower()
+        """An n-gram as the word columns read it: its tokens, each lower-cased, joined by spaces."""
+        at = slice(first, first + length)
+        return " ".join([self._text[a:b].lower() for a, b in zip(self._start[at].tolist(), self._end[at].tolist(),
+                                                                  strict=True)])  # fmt: skip
 
 
-_PLACEHOLDERS = frozenset({"url", "handle", "signoff"})  # clean_for_model's, lower-cased
+# never worth showing alone: stop words (but the greetings, thanks, apologies, "please" and "dm" that _STOP
+# leaves out of the customer's words are telling evidence), clean_for_model's placeholders (lower-cased) and
+# spaCy's pieces of contractions
+_NOT_SHOWN = (_STOP - frozenset("please thanks thank hi hello hey sorry dm".split())) | frozenset(
+    {"url", "handle", "signoff", "'s", "n't", "'re", "'ll", "'ve", "'d", "'m", "nt"}
+)
 
 
 @lru_cache(maxsize=65536)
 def informative_word(word: str) -> bool:
-    """A (lower-case) word worth showing as evidence: not a stop word, punctuation, a single character or a
-    placeholder. An n-gram is worth showing when one of its words is."""
-    return len(word) > 1 and word not in _STOP and word not in _PLACEHOLDERS and any(ch.isalnum() for ch in word)
+    """A (lower-case) word worth showing as evidence: not a stop word (``_NOT_SHOWN``), punctuation, a single
+    character, a placeholder or a piece of a contraction. An n-gram is worth showing when one of its words is."""
+    return len(word) > 1 and word not in _NOT_SHOWN and any(ch.isalnum() for ch in word)
 
 
 def _offsets(texts: Sequence[str], sep: int) -> np.ndarray:
@@ -708,7 +717,8 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         where: list[np.ndarray] = []
         grams = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features, where)
         word = _counts(*grams, n, self.n_features)
-        tokens.word_grams[self.word_ngrams, self.n_features] = _WordGrams(tokens, *grams, *where, self.n_features)
+        tokens.word_grams[tuple(self.word_ngrams), self.n_features] = WordGrams(tokens, *grams, *where,
+                                                                                self.n_features)
         char = None
         if self.char_ngrams is not None:
             units, groups, rows = _char_units(tokens.texts)
@@ -867,18 +877,20 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
             out["vectors"] = (end, self.n_columns)
         return out
 
-    def word_grams(self, tokens: _Tokens) -> _WordGrams:
+    def word_grams(self, tokens: _Tokens) -> WordGrams:
         """The word n-grams of a batch these features were computed from (``transform_with_views``'s
         ``views.tokens``), to name a word column by the n-gram a reply holds in it."""
-        found = tokens.word_grams.get((self.word_ngrams, self.n_features))
+        key = (tuple(self.word_ngrams), self.n_features)
+        found = tokens.word_grams.get(key)
         if found is None:
             self._counts(tokens)  # tokens made elsewhere: find their n-grams
-            found = tokens.word_grams[self.word_ngrams, self.n_features]
+            found = tokens.word_grams[key]
         return found
 
     def column_name(self, col: int) -> str | None:
-        """A human-readable name for a column: the word n-gram itself, ``dense:<feature>``, or None for a
-        character n-gram (not shown) or a word column never seen in training."""
+        """A human-readable name for a column: for a word column the first training n-gram hashed to it (other
+        n-grams share it: evidence shows the one a reply holds, ``WordGrams``), ``dense:<feature>``, or None
+        for a character n-gram (not shown) or a word column never seen in training."""
         if col < self.n_features:
             return self.word_names_.get(col)
         if self.dense_offset <= col < self.dense_offset + len(self.dense_names_):

@@ -37,6 +37,7 @@ from qa_toolkit.features import (
     _customer_text,
     _Tokens,
     dense_features,
+    informative_word,
 )
 from qa_toolkit.nlp import CACHED_PIECES, LEXICON_LANGUAGES, BatchTokenizer, clean_for_model, get_matcher, get_nlp
 
@@ -161,7 +162,7 @@ def reference_dense(rc: ReplyContext) -> tuple[dict[str, float], dict[str, list[
     if rc.language in ("en", None):  # the politeness strategies, on the tokens, handles left out
         toks = [t.lower_ for t in get_nlp("en").make_doc(clean) if not t.is_space and t.text != "HANDLE"]
         for k, tok in enumerate(toks):
-            starts = k == 0 or re.fullmatch(r"[!?]|\.{1,40}|\u2026{1,10}", toks[k - 1]) is not None
+            starts = k == 0 or re.fullmatch(r"[!?]|\.{1,40}|\u2026{1,2}", toks[k - 1]) is not None
             for name, words in _STRATEGY_ANYWHERE.items():
                 v[f"pol_{name}"] += tok in words
             for name, words in _STRATEGY_START.items():
@@ -325,3 +326,47 @@ def test_word_grams_name_a_column_by_the_words_a_reply_holds() -> None:
     assert grams.text(int(first[0]), int(length[0])) == "happy to help"  # lower-cased, as the columns read it
     assert length[1] == 0  # the second reply has no n-gram in that column
     assert f.word_grams(_Tokens.of(["Happy to help"])).locate(np.array([0]), np.array([col]))[1][0] == 3
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Happy to help, Dana! Your order #48213 ships today.", "thanks!!! see you soon...", "ok"],
+        # lower-casing the whole text would not lower-case each word as it does alone ("Σ", "İ")
+        ["ΟΔΟΣ's kettle was refunded, sorry", "İstanbul flight İPTAL! help!Thanks", "Straße ǅemal 😀👍🏽 ok."],
+        ["", "   ", "@bob see https://x.example/a?b=1 for more ^JD", "tab\tand\nnewline  here"],
+    ],
+)
+def test_word_grams_spell_every_ngram_as_the_columns_read_it(texts: list[str]) -> None:
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=None, vector_weight=None)
+    f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help!", "Sorry, we can't.")])
+    tokens = _Tokens.of([clean_for_model(t) for t in texts] + ["not cleaned:\nhelp\u00a0me"])  # blanks, not spaces
+    grams = f.word_grams(tokens)
+    words = [t.lower_ for t in tokens.doc if not t.is_space]
+    rows, cols, first, length = grams._found
+    at, end, lowered = grams.spans(first, length)
+    shown = [lowered[a:b] if b >= 0 else grams.text(w, k)
+             for a, b, w, k in zip(at.tolist(), end.tolist(), first.tolist(), length.tolist(),
+                                   strict=True)]  # fmt: skip
+    assert shown == [" ".join(words[w : w + k]) for w, k in zip(first.tolist(), length.tolist(), strict=True)]
+    found_first, found_length = grams.locate(rows, cols)
+    assert (found_length > 0).all()  # every n-gram is found where it is (the first of a reply's in that column)
+    assert grams.informative(first, length).tolist() == [
+        any(informative_word(w) for w in words[a : a + k]) for a, k in zip(first.tolist(), length.tolist(), strict=True)
+    ]
+
+
+def test_word_grams_of_a_batch_without_words() -> None:
+    f = ReplyFeaturizer(n_features=2**10, char_ngrams=None, vector_weight=None)
+    f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help!", "Sorry, we can't.")])
+    grams = f.word_grams(_Tokens.of(["", ""]))
+    first, length = grams.locate(np.array([0, 1]), np.array([5, 7]))
+    assert length.tolist() == [0, 0] and grams.informative(first, length).tolist() == [False, False]
+    assert [len(x) for x in grams.spans(first[:0], length[:0])[:2]] == [0, 0]
+
+
+def test_which_words_are_worth_showing() -> None:
+    words = ("kettle", "48213", "the", "a", "x", "url", "handle", "signoff", ",", "'s", "dana", "n't", "😀", "sorry",
+             "thanks", "dm", "your")  # fmt: skip
+    worth = {w: informative_word(w) for w in words}
+    assert [w for w, ok in worth.items() if ok] == ["kettle", "48213", "dana", "sorry", "thanks", "dm"]

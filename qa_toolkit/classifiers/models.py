@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from qa_toolkit.classifiers.estimator import CalibratedLinear
 from qa_toolkit.errors import UnknownNameError
-from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, _WordGrams
+from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, WordGrams
 
 LABEL_SETS: dict[str, tuple[str, ...]] = {
     "tone": ("friendly", "neutral", "unfriendly"),
@@ -133,7 +133,7 @@ class Prediction:
 class _Shown:
     """What a classifier may show as evidence (``ReplyClassifier._evidence_columns``)."""
 
-    mask: np.ndarray  # columns that may be shown: word n-grams seen in training and some dense features
+    mask: np.ndarray  # columns that may be shown: word columns with a weight and some dense features
     weights: np.ndarray  # the weights pushing towards each class (a row per class)
     n_words: int  # columns below this are word n-grams
     dense: dict[int, str]  # dense column -> feature
@@ -158,7 +158,7 @@ class ShownEntries:
     rows: np.ndarray
     cols: np.ndarray
     data: np.ndarray
-    _grams: list[Any] = field(default_factory=list, compare=False, repr=False)  # [word n-grams, what they gave]
+    _grams: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)  # [WordGrams, found]
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
@@ -167,18 +167,18 @@ class ShownEntries:
         rows = np.searchsorted(features.indptr, at, side="right") - 1
         return cls(rows, features.indices[at], features.data[at])
 
-    def grams(self, found: _WordGrams, n_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For every entry in a word column (below ``n_words``), the first word and length of the reply's
-        n-gram there and whether it is worth showing (``_WordGrams``); False for the other entries. Found
-        once for all the classifiers that share the entries."""
+    def grams(self, found: WordGrams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For every entry in a word column, the first word and length of the reply's n-gram there and
+        whether it is worth showing (``WordGrams``); length 0 and False for the other entries. Found once for
+        all the classifiers that share the entries."""
         if self._grams and self._grams[0] is found:
             return self._grams[1]
-        word = self.cols < n_words
-        first, length = found.locate(self.rows, np.where(word, self.cols, 0))
-        worth = np.zeros(len(self.cols), dtype=bool)
-        worth[word] = found.informative(first[word], length[word])
-        self._grams[:] = [found, (first, length, worth)]
-        return first, length, worth
+        word = self.cols < found.n_features
+        first, length = found.locate(self.rows[word], self.cols[word])
+        out = np.zeros(len(self.cols), np.int64), np.zeros(len(self.cols), np.int64), np.zeros(len(self.cols), bool)
+        out[0][word], out[1][word], out[2][word] = first, length, found.informative(first, length)
+        self._grams[:] = [found, out]
+        return out
 
 
 @dataclass(frozen=True)
@@ -248,13 +248,12 @@ class ReplyClassifier:
         if cached is not None:
             return cached
         f = self.featurizer
-        grams = list(f.word_names_)  # word columns seen in training (the others have no weight)
         wanted = set(_EVIDENCE_FEATURES.get(self.name, ()))
         dense = {f.dense_offset + i: n for i, n in enumerate(f.dense_names_) if n in wanted}
-        mask = np.zeros(f.n_columns, dtype=bool)  # word-vector columns, like character n-grams, never shown
-        mask[grams] = True
-        mask[list(dense)] = True
         coef = self._linear().coef_
+        mask = np.zeros(f.n_columns, dtype=bool)  # word-vector columns, like character n-grams, never shown
+        mask[: f.n_features] = (coef[:, : f.n_features] != 0).any(axis=0)  # word columns with a weight
+        mask[list(dense)] = True
         weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef.copy()  # binary: a row for classes[1]
         for col, name in dense.items():
             allowed = _EVIDENCE_ONLY_FOR.get(self.name, {}).get(name)
@@ -281,7 +280,7 @@ class ReplyClassifier:
         # a word column is shown as the n-gram the reply holds there, when it is worth showing: every n-gram
         # hashed to a column shares it, so it need not be the training n-gram it is named after (``column_name``)
         grams = self.featurizer.word_grams(views.tokens)
-        first, length, ok = (a[mine] for a in entries.grams(grams, shown.n_words))
+        first, length, ok = (a[mine] for a in entries.grams(grams))
         # a dense feature is shown when present (an absent one has no words behind it)
         dense = np.flatnonzero(cols >= shown.n_words)
         ok[dense] = views.values[row_of[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
@@ -294,9 +293,11 @@ class ReplyClassifier:
         rows, cols, first, length = row_of[keep], cols[keep], first[keep], length[keep]
         out: list[list[str]] = [[] for _ in range(n)]
         names = shown.dense
-        at, end, lowered = grams.spans(first, np.maximum(length, 1))
-        for i, col, a, b, f, k in zip(rows.tolist(), cols.tolist(), at, end, first.tolist(), length.tolist(),
-                                      strict=True):  # fmt: skip
+        word = cols < shown.n_words
+        at, end = np.zeros(len(cols), np.int64), np.full(len(cols), -1, np.int64)
+        at[word], end[word], lowered = grams.spans(first[word], length[word])
+        for i, col, a, b, f, k in zip(rows.tolist(), cols.tolist(), at.tolist(), end.tolist(), first.tolist(),
+                                      length.tolist(), strict=True):  # fmt: skip
             found = out[i]
             if len(found) >= limit:
                 continue
