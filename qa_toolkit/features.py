@@ -319,11 +319,18 @@ class WordGrams:
         whole = spaced[last] - spaced[first] == length - 1
         return self._start[first], np.where(whole, self._end[last], -1), lowered
 
+    @cached_property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Each word's first and end character, as lists (for ``text``, one n-gram at a time)."""
+        return self._start.tolist(), self._end.tolist()
+
     def text(self, first: int, length: int) -> str:
         """An n-gram as the word columns read it: its tokens, each lower-cased, joined by spaces."""
-        at = slice(first, first + length)
-        return " ".join([self._text[a:b].lower() for a, b in zip(self._start[at].tolist(), self._end[at].tolist(),
-                                                                  strict=True)])  # fmt: skip
+        starts, ends = self._bounds
+        lowered = self._words[2]
+        if lowered is not None:
+            return " ".join([lowered[starts[w] : ends[w]] for w in range(first, first + length)])
+        return " ".join([self._text[starts[w] : ends[w]].lower() for w in range(first, first + length)])
 
 
 # never worth showing alone: stop words (but the greetings, thanks, apologies, "please" and "dm" that _STOP
