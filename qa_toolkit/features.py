@@ -257,11 +257,17 @@ class WordGrams:
 
     def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
                  length: np.ndarray, n_features: int) -> None:  # fmt: skip
-        words = np.flatnonzero(tokens.rows >= 0)
         self._text = tokens.text
         self.n_features = n_features
-        self._lower, self._start, self._end = tokens.lower[words], tokens.start[words], tokens.end[words]
+        self._tokens = (tokens.rows, tokens.lower, tokens.start, tokens.end)  # read when first asked
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
+
+    @cached_property
+    def _word_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each word's (non-space token's) LOWER hash, first and end character."""
+        rows, lower, start, end = self._tokens
+        words = np.flatnonzero(rows >= 0)
+        return lower[words], start[words], end[words]
 
     @cached_property
     def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -276,10 +282,10 @@ class WordGrams:
         """How many of words 0..w-1 are worth showing (``informative_word``) and how many of the gaps before
         word w are one space; and the text lower-cased, when that lower-cases every word as it does alone
         (not when lower-casing changes the length, "İ", or depends on the letters around, "Σ")."""
-        hashes, inverse = np.unique(self._lower, return_inverse=True)
+        lower, start, end = self._word_arrays
+        hashes, inverse = np.unique(lower, return_inverse=True)
         strings = get_nlp("en").vocab.strings
         worth = np.fromiter((informative_word(strings[h]) for h in hashes.tolist()), dtype=bool, count=len(hashes))
-        start, end = self._start, self._end
         gaps = start[1:] == end[:-1] + 1
         if gaps.any():  # a one-character gap between two words is a space (cleaned texts), or another blank
             points = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32)
@@ -315,14 +321,16 @@ class WordGrams:
         _, spaced, lowered = self._words
         if lowered is None or not len(first):
             return np.zeros(len(first), np.int64), np.full(len(first), -1, np.int64), ""
+        _, start, end = self._word_arrays
         last = first + length - 1
         whole = spaced[last] - spaced[first] == length - 1
-        return self._start[first], np.where(whole, self._end[last], -1), lowered
+        return start[first], np.where(whole, end[last], -1), lowered
 
     @cached_property
     def _bounds(self) -> tuple[list[int], list[int]]:
         """Each word's first and end character, as lists (for ``text``, one n-gram at a time)."""
-        return self._start.tolist(), self._end.tolist()
+        _, start, end = self._word_arrays
+        return start.tolist(), end.tolist()
 
     def text(self, first: int, length: int) -> str:
         """An n-gram as the word columns read it: its tokens, each lower-cased, joined by spaces."""
