@@ -753,25 +753,21 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         self.dense_names_ = list(DENSE_NAMES)
         dense = DenseBatch(X, tokens)
         self.scaler_ = StandardScaler().fit(dense.values)
-        self.word_names_ = self._word_names(tokens.texts)
+        self.word_names_ = self._word_names(tokens)
         if self.vector_weight is not None:
             self._fit_vectors(dense)
         return self
 
-    def _word_names(self, texts: Sequence[str]) -> dict[int, str]:
-        """Column -> the word n-gram text behind it, for every n-gram seen in training (a column never
-        seen has no weight, so it never becomes evidence); the first one seen keeps a shared column."""
-        names: dict[int, str] = {}
-        lo, hi = self.word_ngrams
-        for text in texts:
-            tokens = _Tokens.of([text])
-            toks = [t.lower_ for t in tokens.doc if not t.is_space]
-            units, rows = _word_units(tokens)
-            _, cols = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features)
-            grams = [" ".join(toks[i : i + n]) for n in range(lo, hi + 1) for i in range(len(toks) - n + 1)]
-            for c, g in zip(cols.tolist(), grams, strict=True):
-                names.setdefault(c, g)
-        return names
+    def _word_names(self, tokens: _Tokens) -> dict[int, str]:
+        """Column -> the first training n-gram hashed to it (``column_name``), from the n-grams ``_counts``
+        found in the training batch: reply by reply, and within a reply the unigrams first, as read."""
+        grams = self.word_grams(tokens)
+        rows, cols, first, length = grams._found
+        order = np.argsort(rows, kind="stable")
+        found, at = np.unique(cols[order], return_index=True)
+        at = order[at]
+        return {c: grams.text(a, k) for c, a, k in zip(found.tolist(), first[at].tolist(), length[at].tolist(),
+                                                       strict=True)}  # fmt: skip
 
     def _fit_vectors(self, dense: DenseBatch) -> None:
         """The word-vector block's fitted state: each piece's weight (smooth inverse frequency over the
