@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import repeat
@@ -66,6 +66,9 @@ POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHER
 # (DENSE_NAMES ends with them: ReplyFeaturizer.layout() makes the tail of the dense features a block)
 # a run of dots is one token (runs of up to 40 end a sentence); a run of "\u2026" is split into pieces of one or two
 _SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), "\u2026", "\u2026\u2026")
+_SENTENCE_END_SET = frozenset(_SENTENCE_END)
+_PLACEHOLDERS = ("URL", "HANDLE", "SIGNOFF")  # what clean_for_model writes for URLs, handles and sign-offs
+_CONTRACTION_PIECES = frozenset({"n't", "nt"})  # and spaCy's pieces that start with an apostrophe ("'s", "'m")
 
 _STOP = frozenset(
     "a an the and or but if so to of in on at for from by with about as is are was were be been being it its "
@@ -250,22 +253,23 @@ class _Tokens:
 
 class WordGrams:
     """Where each hashed word n-gram of a batch came from: its reply, column, first word (an index into the
-    batch's non-space tokens) and length. ``locate``, ``spans`` and ``text`` name a reply's n-gram in a column
-    by the words the reply wrote: a column is shared by every n-gram hashed to it, so the training n-gram it
-    is named after (``ReplyFeaturizer.column_name``) need not be the one a new reply holds. Holds the
-    batch's text and token arrays, not the ``_Tokens`` (which holds it: no reference cycle)."""
+    batch's non-space tokens) and length. ``locate`` and ``shown`` name a reply's n-gram in a column by the
+    words the reply wrote (``text``: as the columns read them): a column is shared by every n-gram hashed to
+    it, so the training n-gram it is named after (``ReplyFeaturizer.column_name``) need not be the one a new
+    reply holds. Holds the batch's text and token arrays, not the ``_Tokens`` (which holds it: no reference
+    cycle)."""
 
     def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
                  length: np.ndarray, n_features: int) -> None:  # fmt: skip
         self._text = tokens.text
         self.n_features = n_features
-        self._tokens = (tokens.rows, tokens.lower, tokens.start, tokens.end)  # read when first asked
+        self._tokens = (tokens.rows, tokens.lower, tokens.start, tokens.end, tokens.orth)  # read when first asked
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
 
     @cached_property
     def _word_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each word's (non-space token's) LOWER hash, first and end character."""
-        rows, lower, start, end = self._tokens
+        rows, lower, start, end, _ = self._tokens
         words = np.flatnonzero(rows >= 0)
         return lower[words], start[words], end[words]
 
@@ -278,22 +282,28 @@ class WordGrams:
         return keys[order], first[order], length[order]
 
     @cached_property
-    def _words(self) -> tuple[np.ndarray, np.ndarray, str | None]:
-        """How many of words 0..w-1 are worth showing (``informative_word``) and how many of the gaps before
-        word w are one space; and the text lower-cased, when that lower-cases every word as it does alone
-        (not when lower-casing changes the length, "İ", or depends on the letters around, "Σ")."""
-        lower, start, end = self._word_arrays
-        hashes, inverse = np.unique(lower, return_inverse=True)
+    def _kinds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per word: whether it is worth showing (``informative_word``); whether it cuts a shown phrase (a
+        sentence end, or a placeholder: ``clean_for_model``'s URL, HANDLE, SIGNOFF); whether it may end one
+        (it has a letter or digit and is no placeholder: punctuation and emoji are trimmed from a phrase's
+        ends); and whether it may start one (nor is it a piece of a contraction, "n't", "'s")."""
+        rows, orth = self._tokens[0], self._tokens[4]
         strings = get_nlp("en").vocab.strings
-        worth = np.fromiter((informative_word(strings[h]) for h in hashes.tolist()), dtype=bool, count=len(hashes))
-        gaps = start[1:] == end[:-1] + 1
-        if gaps.any():  # a one-character gap between two words is a space (cleaned texts), or another blank
-            points = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32)
-            gaps[gaps] = points[end[:-1][gaps]] == 32
-        lowered: str | None = self._text.lower()
-        if len(lowered) != len(self._text) or "\u03a3" in self._text:
-            lowered = None
-        return np.concatenate(([0], np.cumsum(worth[inverse]))), np.concatenate(([0], np.cumsum(gaps))), lowered
+        kinds, inverse = np.unique(self._word_arrays[0], return_inverse=True)
+        texts = [strings[h] for h in kinds.tolist()]
+
+        def each(test: Callable[[str], bool]) -> np.ndarray:
+            return np.fromiter(map(test, texts), dtype=bool, count=len(texts))[inverse]
+
+        placeholder = np.isin(orth[rows >= 0], np.array([strings[p] for p in _PLACEHOLDERS], dtype=orth.dtype))
+        word = each(lambda w: any(ch.isalnum() for ch in w)) & ~placeholder
+        piece = each(lambda w: w in _CONTRACTION_PIECES or w.startswith("'"))
+        return each(informative_word), each(_SENTENCE_END_SET.__contains__) | placeholder, word, word & ~piece
+
+    @cached_property
+    def _worth_before(self) -> np.ndarray:
+        """How many of words 0..w-1 are worth showing."""
+        return np.concatenate(([0], np.cumsum(self._kinds[0])))
 
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (reply, word column: 0 <= col < n_features), the first word and the length of the reply's
@@ -311,20 +321,44 @@ class WordGrams:
         (``informative_word``); none of length 0."""
         if not len(first):
             return np.zeros(0, dtype=bool)
-        worth = self._words[0]
+        worth = self._worth_before
         return (length > 0) & (worth[first + length] > worth[first])
 
-    def spans(self, first: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-        """Where the n-grams (first word, length >= 1) are in the text lower-cased (the third value): first and
-        end character; end -1 for an n-gram that is not its words one space apart there ("help !"), which
-        ``text`` spells out."""
-        _, spaced, lowered = self._words
-        if lowered is None or not len(first):
-            return np.zeros(len(first), np.int64), np.full(len(first), -1, np.int64), ""
+    @cached_property
+    def _glued(self) -> np.ndarray:
+        """Per word: whether it and the next word are one written word that spaCy split ("ca|n't", "can|not",
+        "15|pm"): no gap between them, and both have a letter or digit."""
         _, start, end = self._word_arrays
-        last = first + length - 1
-        whole = spaced[last] - spaced[first] == length - 1
-        return start[first], np.where(whole, end[last], -1), lowered
+        word = self._kinds[2]
+        return np.append((end[:-1] == start[1:]) & word[:-1] & word[1:], False)
+
+    def shown(self, first: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+        """How n-grams worth showing (``informative``) are shown as evidence: the words the reply wrote, as
+        written, in the piece between sentence ends and placeholders that holds the first word worth
+        showing, with punctuation, emoji and placeholders trimmed from both ends ("Sorry ." is "Sorry", "do
+        n't want" is "don't want", "HANDLE thank you" is "thank you", "help . I" is "help"), and never part
+        of a written word ("ca" of "can't"), so that a reviewer finds them in the reply's own text. First and
+        end character of each in the text (the third value)."""
+        if not len(first):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), self._text
+        worth, cut, may_end, may_start = self._kinds
+        _, start, end = self._word_arrays
+        width = int(length.max())
+        at = np.arange(width)
+        inside = at < length[:, None]
+        words = np.where(inside, first[:, None] + at, 0)
+        cuts = cut[words] & inside
+        piece = np.cumsum(cuts, axis=1)  # which piece between cuts each word is in
+        rows = np.arange(len(first))
+        mine = inside & ~cuts & (piece == piece[rows, (worth[words] & inside).argmax(axis=1)][:, None])
+        a = first + (may_start[words] & mine).argmax(axis=1)
+        b = first + width - 1 - (may_end[words] & mine)[:, ::-1].argmax(axis=1)
+        glued = self._glued  # a written word is shown whole ("can't", not "ca")
+        while (more := glued[a - 1] & (a > 0)).any():
+            a[more] -= 1
+        while (more := glued[b]).any():
+            b[more] += 1
+        return start[a], end[b], self._text
 
     @cached_property
     def _bounds(self) -> tuple[list[int], list[int]]:
@@ -332,10 +366,17 @@ class WordGrams:
         _, start, end = self._word_arrays
         return start.tolist(), end.tolist()
 
+    @cached_property
+    def _lowered(self) -> str | None:
+        """The text lower-cased, when that lower-cases every word as it does alone (not when lower-casing
+        changes the length, "İ", or depends on the letters around, "Σ")."""
+        lowered = self._text.lower()
+        return None if len(lowered) != len(self._text) or "\u03a3" in self._text else lowered
+
     def text(self, first: int, length: int) -> str:
         """An n-gram as the word columns read it: its tokens, each lower-cased, joined by spaces."""
         starts, ends = self._bounds
-        lowered = self._words[2]
+        lowered = self._lowered
         if lowered is not None:
             return " ".join([lowered[starts[w] : ends[w]] for w in range(first, first + length)])
         return " ".join([self._text[starts[w] : ends[w]].lower() for w in range(first, first + length)])
@@ -375,6 +416,17 @@ def _matches(pattern: re.Pattern[str], joined: str, starts: np.ndarray) -> tuple
         return [], []
     pos, texts = zip(*found, strict=True)
     return (np.searchsorted(starts, pos, side="right") - 1).tolist(), list(texts)
+
+
+_PLACEHOLDER = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
+
+
+def _quoted(sentence: str) -> str:
+    """An apology sentence of a cleaned reply as evidence: without the placeholders ``clean_for_model`` wrote
+    (the piece between them that apologises), so that it can be found in the reply's own text."""
+    if _PLACEHOLDER.search(sentence):
+        sentence = next((p for p in _PLACEHOLDER.split(sentence) if _APOLOGY.search(p)), sentence)
+    return sentence.strip(" ,;:-")
 
 
 def _is_specific(w: str) -> bool:
@@ -489,7 +541,7 @@ class DenseBatch:
             if not apology_sentences:
                 continue
             v[i, _COL["apology"]] = 1.0
-            self._found[i, "apology"] = [x.strip() for x in apology_sentences[:2]]
+            self._found[i, "apology"] = [_quoted(x) for x in apology_sentences[:2]]
             about = set().union(*(_content(x) for x in apology_sentences))
             overlap = sorted(about & self._customer_content[self._customer_of[i]])
             v[i, _COL["apology_names_problem"]] = len(overlap)

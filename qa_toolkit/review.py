@@ -50,25 +50,43 @@ class Span:
     evidence: str
 
 
+_APOSTROPHES = "'\u2019\u2018"
+
+
+def _evidence_pattern(word: str) -> str:
+    """A regex for evidence ``word``: each run of whitespace matches any run, each apostrophe any apostrophe."""
+    out = []
+    for part in re.split(r"(\s+|['\u2019\u2018])", word):
+        if not part:
+            continue
+        if part.isspace():
+            out.append(r"\s+")
+        elif part in _APOSTROPHES:
+            out.append(f"[{_APOSTROPHES}]")
+        else:
+            out.append(re.escape(part))
+    return "".join(out)
+
+
 def evidence_spans(text: str, evidence: Mapping[str, Iterable[str]]) -> list[Span]:
     """Where each label's evidence words occur in ``text`` (case-insensitive, whole words where the
-    evidence starts/ends with a word character); overlapping matches keep the earlier, longer one."""
+    evidence starts/ends with a word character, any run of whitespace for a space and any apostrophe for
+    one: the classifiers read the text with whitespace collapsed and quotes straightened); overlapping
+    matches keep the earlier, longer one."""
     found: list[Span] = []
     lowered = text.casefold()
+    same = len(lowered) == len(text)  # else casefold changed lengths (e.g. German ß): match the text itself
     for name, words in evidence.items():
         for word in words:
             word = word.strip()
-            if len(word) < 2:
+            if len(word) < 2 and not word.isdigit():  # a single digit is a number the reply names
                 continue
-            pattern = re.escape(word.casefold())
+            pattern = _evidence_pattern(word.casefold() if same else word)
             if word[0].isalnum():
                 pattern = r"(?<!\w)" + pattern
             if word[-1].isalnum():
                 pattern += r"(?!\w)"
-            if len(lowered) != len(text):  # casefold changed lengths (e.g. German ß): match the text itself
-                matches = re.finditer(pattern, text, flags=re.IGNORECASE)
-            else:
-                matches = re.finditer(pattern, lowered)
+            matches = re.finditer(pattern, lowered) if same else re.finditer(pattern, text, flags=re.IGNORECASE)
             found.extend(Span(m.start(), m.end(), name, word) for m in matches)
     found.sort(key=lambda s: (s.start, -(s.end - s.start)))
     kept: list[Span] = []

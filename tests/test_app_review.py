@@ -45,7 +45,19 @@ def test_evidence_spans_whole_words_no_overlaps() -> None:
     spans = evidence_spans("unhappy to help, happy to help", {"tone": ["happy to help", "help"]})
     # "happy to help" does not match inside "unhappy ..."; "help" inside the later match is dropped
     assert [(s.start, s.end, s.evidence) for s in spans] == [(11, 15, "help"), (17, 30, "happy to help")]
-    assert evidence_spans("x", {"tone": ["x"]}) == []  # one-character evidence is not highlighted
+    assert evidence_spans("x", {"tone": ["x"]}) == []  # one-character evidence is not highlighted...
+    spans = evidence_spans("gate 7, not 17", {"personalisation": ["7"]})
+    assert [(s.start, s.end) for s in spans] == [(5, 6)]  # ...but a digit is (a number the reply names)
+
+
+def test_evidence_is_found_in_the_text_as_written() -> None:
+    # the classifiers read the text with whitespace collapsed and quotes straightened: their evidence still
+    # highlights the reply as written (any run of whitespace for a space, any apostrophe for one)
+    text = "We\u2019re so sorry  about\nthe delay. Gru\u00df, Anna"
+    spans = evidence_spans(text, {"apology": ["We're so sorry about the delay"], "tone": ["Gruß"]})
+    assert [text[s.start : s.end] for s in spans] == ["We\u2019re so sorry  about\nthe delay", "Gru\u00df"]
+    assert evidence_spans("sorry about", {"apology": ["sorry  about"]})  # and the other way round
+    assert not evidence_spans("sorryabout", {"apology": ["sorry about"]})  # a space is at least one
 
 
 @dataclass

@@ -24,6 +24,7 @@ from qa_toolkit.classifiers.training import expected_calibration_error
 from qa_toolkit.cli import app
 from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, dense_features
 from qa_toolkit.nlp import clean_for_model, get_nlp
+from qa_toolkit.review import evidence_spans
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.scoring import ReplyScorer, score_conversation
 
@@ -400,7 +401,7 @@ def test_evidence_shows_the_words_the_reply_holds_where_columns_are_shared() -> 
         own = {" ".join(tokens[i : i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)}
         named = {clf.featurizer.column_name(c) for c in clf.featurizer.transform(replies([text])).indices}
         assert named - own, "no shared column: the test shows nothing"
-        assert pred.evidence and all(e.lower() in own for e in pred.evidence), (text, pred.evidence)
+        assert pred.evidence and all(evidence_spans(text, {"tone": [e]}) for e in pred.evidence), (text, pred.evidence)
 
 
 # --------------------------------------------------------------------------- committed models
@@ -444,6 +445,31 @@ def test_committed_models_get_clear_cases_right(scorer: ReplyScorer, text: str, 
     (scores,) = scorer.score_replies(replies([text]))
     assert scores[label]["label"] == expected
     assert 0 <= scores[label]["confidence"] <= 1 and scores[label]["evidence"]
+
+
+TRICKY = [
+    "@DeltaAssist Hi Sam, we\u2019re so sorry  about the delay!! We can\u2019t rebook you online: please DM us your "
+    "confirmation #. https://t.co/abc ^JD",
+    "Our team isn't able to help . Sorry . We cannot refund this.\nPlease  email us at help@example.com.",
+    "It departs at 2:15pm from gate B12\u2026 Thanks!Happy to help , Dana \U0001f60a",
+    "HANDLE I apologise for the inconvenience, your bag is on its way. https://example.com/track *AB",
+    "I\u2019m sorry you didn't like the meal: we\u2019ll pass it on.   Gru\u00df, Team",
+    "Your refund of $120 was sent on 3/4. It should arrive within 5-7 business days. -Kim",
+]
+
+
+def test_every_evidence_item_is_found_in_the_replys_own_text(scorer: ReplyScorer) -> None:
+    # the models read a cleaned text (placeholders for handles, URLs and sign-offs, straight quotes, whitespace
+    # collapsed, spaCy's split words): the evidence a reviewer sees must still be the reply's own words, so that
+    # the app can highlight every item in the text the reviewer reads
+    context = (("customer", "My bag never arrived on flight 1403 and nobody answers"),)
+    scored = scorer.score_replies([ReplyContext(t, context, "en") for t in TRICKY])
+    for text, labels in zip(TRICKY, scored, strict=True):
+        assert sum(bool(r["evidence"]) for r in labels.values()) >= 3, (text, labels)
+        for name, r in labels.items():
+            for item in r["evidence"]:
+                assert item == item.strip() and not any(p in item for p in ("HANDLE", "URL", "SIGNOFF")), item
+                assert evidence_spans(text, {name: [item]}), (text, name, item)
 
 
 def test_the_scorer_finds_the_same_evidence_as_each_classifier_alone(scorer: ReplyScorer) -> None:

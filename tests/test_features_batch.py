@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from qa_toolkit.classifiers import make_pipeline_for
-from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier, rank_in_rows
+from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier, _show, rank_in_rows
 from qa_toolkit.features import (
     _APOLOGY,
     _DELAY_APOLOGY,
@@ -344,10 +344,7 @@ def test_word_grams_spell_every_ngram_as_the_columns_read_it(texts: list[str]) -
     grams = f.word_grams(tokens)
     words = [t.lower_ for t in tokens.doc if not t.is_space]
     rows, cols, first, length = grams._found
-    at, end, lowered = grams.spans(first, length)
-    shown = [lowered[a:b] if b >= 0 else grams.text(w, k)
-             for a, b, w, k in zip(at.tolist(), end.tolist(), first.tolist(), length.tolist(),
-                                   strict=True)]  # fmt: skip
+    shown = [grams.text(w, k) for w, k in zip(first.tolist(), length.tolist(), strict=True)]
     assert shown == [" ".join(words[w : w + k]) for w, k in zip(first.tolist(), length.tolist(), strict=True)]
     found_first, found_length = grams.locate(rows, cols)
     assert (found_length > 0).all()  # every n-gram is found where it is (the first of a reply's in that column)
@@ -362,7 +359,52 @@ def test_word_grams_of_a_batch_without_words() -> None:
     grams = f.word_grams(_Tokens.of(["", ""]))
     first, length = grams.locate(np.array([0, 1]), np.array([5, 7]))
     assert length.tolist() == [0, 0] and grams.informative(first, length).tolist() == [False, False]
-    assert [len(x) for x in grams.spans(first[:0], length[:0])[:2]] == [0, 0]
+    assert [len(x) for x in grams.shown(first[:0], length[:0])[:2]] == [0, 0]
+
+
+def test_word_grams_are_shown_as_the_reply_wrote_them() -> None:
+    # each n-gram worth showing is shown as the reply's own words: the piece between sentence ends and
+    # placeholders that holds its first word worth showing, punctuation, emoji and placeholders trimmed from
+    # its ends, never part of a written word that spaCy split, in the reply's case
+    f = ReplyFeaturizer(n_features=2**12, char_ngrams=None, vector_weight=None)
+    f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help!", "Sorry, we can't.")])
+    texts = ["@bob Sorry . We don't want you to wait, Dana! 😊 Leaves at 4pm. You cannot miss it https://x.y ^JD"]
+    tokens = _Tokens.of([clean_for_model(t) for t in texts])
+    grams = f.word_grams(tokens)
+    _, _, first, length = grams._found
+    ok = grams.informative(first, length)
+    at, end, text = grams.shown(first[ok], length[ok])
+    shown = dict(zip(map(tuple, np.column_stack([first[ok], length[ok]]).tolist()),
+                     (text[a:b] for a, b in zip(at.tolist(), end.tolist(), strict=True)), strict=True))  # fmt: skip
+    words = [t.text for t in tokens.doc if not t.is_space]
+
+    def of(*gram: str) -> str:
+        at = next(w for w in range(len(words)) if tuple(words[w : w + len(gram)]) == gram)
+        return shown[at, len(gram)]
+
+    assert of("HANDLE", "Sorry", ".") == "Sorry" and of("Sorry", ".", "We") == "Sorry"
+    assert of("do", "n't", "want") == "don't want" and of("n't", "want", "you") == "want you"
+    assert of("want") == "want"
+    assert of("wait", ",", "Dana") == "wait, Dana" and of("Dana", "!", "😊") == "Dana"
+    assert of("pm") == "4pm" and of("at", "4", "pm") == "at 4pm"  # whole written words: "4pm", not "pm"
+    assert of("can", "not", "miss") == "cannot miss" and of("miss", "it", "URL") == "miss it"
+    assert all(a < b for a, b in zip(at.tolist(), end.tolist(), strict=True))
+    assert grams.shown(first[:0], length[:0])[0].tolist() == []
+
+
+def test_evidence_keeps_the_fuller_of_two_items_one_inside_the_other() -> None:
+    found: list[str] = []
+    for item in ("Thanks", "happy to help", "thanks for reaching out", "Happy", "THANKS FOR", "DM us"):
+        _show(found, item)
+    assert found == ["thanks for reaching out", "happy to help", "DM us"]
+    found = ["help", "happy", "Dana"]
+    _show(found, "happy to help")  # takes the place of the first it holds; the others it holds go
+    assert found == ["happy to help", "Dana"]
+
+
+def test_apology_evidence_leaves_the_placeholders_out() -> None:
+    view = dense_features(ReplyContext("@bob I'm so sorry about the wait https://x.y, we'll fix it. ^JD", CUSTOMER))
+    assert view.evidence["apology"] == ["I'm so sorry about the wait"]
 
 
 def test_which_words_are_worth_showing() -> None:

@@ -294,20 +294,33 @@ class ReplyClassifier:
         out: list[list[str]] = [[] for _ in range(n)]
         names = shown.dense
         word = cols < shown.n_words
-        at, end = np.zeros(len(cols), np.int64), np.full(len(cols), -1, np.int64)
-        at[word], end[word], lowered = grams.spans(first[word], length[word])
-        for i, col, a, b, f, k in zip(rows.tolist(), cols.tolist(), at.tolist(), end.tolist(), first.tolist(),
-                                      length.tolist(), strict=True):  # fmt: skip
+        at, end = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
+        at[word], end[word], text = grams.shown(first[word], length[word])
+        for i, col, a, b in zip(rows.tolist(), cols.tolist(), at.tolist(), end.tolist(), strict=True):
             found = out[i]
             if len(found) >= limit:
                 continue
             if col >= shown.n_words:
-                found.extend(w for w in views.evidence(i, names[col]) if w not in found)
-                continue
-            gram = lowered[a:b] if b >= 0 else grams.text(f, k)
-            if not any(gram in g or g in gram for g in found):
-                found.append(gram)
+                for w in views.evidence(i, names[col]):
+                    _show(found, w)
+            else:
+                _show(found, text[a:b])
         return [found[:limit] for found in out]
+
+
+def _show(found: list[str], item: str) -> None:
+    """Adds ``item`` to a reply's evidence unless it reads inside an item already there (case-insensitively);
+    an item it holds gives way to it ("Thanks" to "Thanks for reaching out")."""
+    key = item.lower()
+    for k, g in enumerate(found):
+        held = g.lower()
+        if key in held:
+            return
+        if held in key:
+            found[k] = item
+            found[:] = [g for j, g in enumerate(found) if j <= k or g.lower() not in key]
+            return
+    found.append(item)
 
 
 class LinearScores:
