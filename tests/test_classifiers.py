@@ -447,6 +447,13 @@ def test_committed_models_get_clear_cases_right(scorer: ReplyScorer, text: str, 
     assert 0 <= scores[label]["confidence"] <= 1 and scores[label]["evidence"]
 
 
+def test_an_absent_apology_shows_no_evidence(scorer: ReplyScorer) -> None:
+    # the words that push a reply towards apology "none" are only words that are no apology: nothing to show
+    (scores,) = scorer.score_replies(replies(["Thanks so much, have a great day when you fly with us!"]))
+    assert scores["apology"]["label"] == "none" and scores["apology"]["evidence"] == []
+    assert scores["tone"]["evidence"] and scores["resolution"]["evidence"]
+
+
 TRICKY = [
     "@DeltaAssist Hi Sam, we\u2019re so sorry  about the delay!! We can\u2019t rebook you online: please DM us your "
     "confirmation #. https://t.co/abc ^JD",

@@ -36,6 +36,9 @@ _EVIDENCE_ONLY_FOR: dict[str, dict[str, tuple[str, ...]]] = {
              **dict.fromkeys(("lex_refusal", "refusal_without_warmth"), ("neutral", "unfriendly")),
              **dict.fromkeys(("lex_greeting", "lex_thanks", "lex_empathy", "lex_sign_off"), ("friendly",))},
 }  # fmt: skip
+# labels that say something is absent: no words are behind them (the words that pushed a reply towards
+# apology "none" are merely words that are no apology), so they show no evidence
+_NOTHING_TO_SHOW: dict[str, tuple[str, ...]] = {"apology": ("none",)}
 
 
 class ReplyPipeline(Pipeline):
@@ -259,6 +262,7 @@ class ReplyClassifier:
             allowed = _EVIDENCE_ONLY_FOR.get(self.name, {}).get(name)
             if allowed is not None:
                 weights[[k for k, c in enumerate(self.classes) if c not in allowed], col] = 0.0
+        weights[[k for k, c in enumerate(self.classes) if c in _NOTHING_TO_SHOW.get(self.name, ())]] = 0.0
         values = np.array([DENSE_NAMES.index(n) for n in f.dense_names_], dtype=np.int64)
         self._shown: _Shown | None = _Shown(mask, weights, f.n_features, dense, f.dense_offset, values)
         return self._shown
