@@ -68,7 +68,9 @@ POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHER
 _SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), "\u2026", "\u2026\u2026")
 _SENTENCE_END_SET = frozenset(_SENTENCE_END)
 _PLACEHOLDERS = ("URL", "HANDLE", "SIGNOFF")  # what clean_for_model writes for URLs, handles and sign-offs
-_CONTRACTION_PIECES = frozenset({"n't", "nt"})  # and spaCy's pieces that start with an apostrophe ("'s", "'m")
+# spaCy's pieces of contractions: they never start a shown phrase (whole words such as "'cause" may)
+_CONTRACTION_PIECES = frozenset({"n't", "nt", "'s", "'m", "'re", "'ll", "'ve", "'d"})
+_GLUE_LIMIT = 8  # at most this many pieces of a split written word are added to either end of a shown phrase
 
 _STOP = frozenset(
     "a an the and or but if so to of in on at for from by with about as is are was were be been being it its "
@@ -297,7 +299,7 @@ class WordGrams:
 
         placeholder = np.isin(orth[rows >= 0], np.array([strings[p] for p in _PLACEHOLDERS], dtype=orth.dtype))
         word = each(lambda w: any(ch.isalnum() for ch in w)) & ~placeholder
-        piece = each(lambda w: w in _CONTRACTION_PIECES or w.startswith("'"))
+        piece = each(_CONTRACTION_PIECES.__contains__)
         return each(informative_word), each(_SENTENCE_END_SET.__contains__) | placeholder, word, word & ~piece
 
     @cached_property
@@ -350,13 +352,21 @@ class WordGrams:
         cuts = cut[words] & inside
         piece = np.cumsum(cuts, axis=1)  # which piece between cuts each word is in
         rows = np.arange(len(first))
-        mine = inside & ~cuts & (piece == piece[rows, (worth[words] & inside).argmax(axis=1)][:, None])
-        a = first + (may_start[words] & mine).argmax(axis=1)
+        shows = worth[words] & inside
+        mine = inside & ~cuts & (piece == piece[rows, shows.argmax(axis=1)][:, None])
+        # the first word that may start the phrase, or else the first worth showing (which may end it)
+        a = first + ((may_start[words] | shows) & mine).argmax(axis=1)
         b = first + width - 1 - (may_end[words] & mine)[:, ::-1].argmax(axis=1)
         glued = self._glued  # a written word is shown whole ("can't", not "ca")
-        while (more := glued[a - 1] & (a > 0)).any():
+        for _ in range(_GLUE_LIMIT):
+            more = glued[a - 1] & (a > 0)
+            if not more.any():
+                break
             a[more] -= 1
-        while (more := glued[b]).any():
+        for _ in range(_GLUE_LIMIT):
+            more = glued[b]
+            if not more.any():
+                break
             b[more] += 1
         return start[a], end[b], self._text
 
@@ -418,14 +428,19 @@ def _matches(pattern: re.Pattern[str], joined: str, starts: np.ndarray) -> tuple
     return (np.searchsorted(starts, pos, side="right") - 1).tolist(), list(texts)
 
 
+_WORD_END = re.compile(r"\w*")
 _PLACEHOLDER = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
 
 
-def _quoted(sentence: str) -> str:
-    """An apology sentence of a cleaned reply as evidence: without the placeholders ``clean_for_model`` wrote
-    (the piece between them that apologises), so that it can be found in the reply's own text."""
+def _quoted(sentence: str, *, longest: bool = False) -> str:
+    """Apology words of a cleaned reply as evidence: without the placeholders ``clean_for_model`` wrote, so
+    that they can be found in the reply's own text: the piece between them that apologises (``longest``: the
+    longest piece, e.g. "for the long wait" of "sorry HANDLE for the long wait")."""
     if _PLACEHOLDER.search(sentence):
-        sentence = next((p for p in _PLACEHOLDER.split(sentence) if _APOLOGY.search(p)), sentence)
+        pieces = [p.strip(" ,;:-") for p in _PLACEHOLDER.split(sentence)]
+        if longest:
+            return max(pieces, key=len)
+        sentence = next((p for p in pieces if _APOLOGY.search(p)), sentence)
     return sentence.strip(" ,;:-")
 
 
@@ -551,7 +566,8 @@ class DenseBatch:
             delay = _DELAY_APOLOGY.search(texts[i])
             if delay:
                 v[i, _COL["apology_for_delay"]] = 1.0
-                self._found[i, "apology_for_delay"] = [delay.group(0)]
+                whole = _WORD_END.match(texts[i], delay.end()).end()  # "wait" of "waiting": the whole word
+                self._found[i, "apology_for_delay"] = [_quoted(texts[i][delay.start() : whole], longest=True)]
         vague = v[:, _COL["lex_vague_object"]] + v[:, _COL["lex_apology_templated"]] > 0
         self._set("apology_vague", v[:, _COL["apology"]] * vague)
 

@@ -462,6 +462,7 @@ TRICKY = [
     "HANDLE I apologise for the inconvenience, your bag is on its way. https://example.com/track *AB",
     "I\u2019m sorry you didn't like the meal: we\u2019ll pass it on.   Gru\u00df, Team",
     "Your refund of $120 was sent on 3/4. It should arrive within 5-7 business days. -Kim",
+    "So sorry @john for the long wait on hold today, 'cause of the storm. Hi, which flight?",
 ]
 
 

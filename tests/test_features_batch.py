@@ -368,7 +368,8 @@ def test_word_grams_are_shown_as_the_reply_wrote_them() -> None:
     # its ends, never part of a written word that spaCy split, in the reply's case
     f = ReplyFeaturizer(n_features=2**12, char_ngrams=None, vector_weight=None)
     f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help!", "Sorry, we can't.")])
-    texts = ["@bob Sorry . We don't want you to wait, Dana! 😊 Leaves at 4pm. You cannot miss it https://x.y ^JD"]
+    texts = ["@bob Sorry . We don't want you to wait, Dana! 😊 Leaves at 4pm. You cannot miss it https://x.y ^JD",
+             "We can't wait. @bob 'cause of weather"]  # fmt: skip
     tokens = _Tokens.of([clean_for_model(t) for t in texts])
     grams = f.word_grams(tokens)
     _, _, first, length = grams._found
@@ -388,6 +389,8 @@ def test_word_grams_are_shown_as_the_reply_wrote_them() -> None:
     assert of("wait", ",", "Dana") == "wait, Dana" and of("Dana", "!", "😊") == "Dana"
     assert of("pm") == "4pm" and of("at", "4", "pm") == "at 4pm"  # whole written words: "4pm", not "pm"
     assert of("can", "not", "miss") == "cannot miss" and of("miss", "it", "URL") == "miss it"
+    assert of("ca") == "can't" and of("We", "ca") == "We can't"  # spaCy's "ca" of "can't" is shown whole
+    assert of("HANDLE", "'cause") == "'cause" and of("'cause", "of", "weather") == "'cause of weather"
     assert all(a < b for a, b in zip(at.tolist(), end.tolist(), strict=True))
     assert grams.shown(first[:0], length[:0])[0].tolist() == []
 
@@ -400,11 +403,19 @@ def test_evidence_keeps_the_fuller_of_two_items_one_inside_the_other() -> None:
     found = ["help", "happy", "Dana"]
     _show(found, "happy to help")  # takes the place of the first it holds; the others it holds go
     assert found == ["happy to help", "Dana"]
+    found = ["Hi", "bag", "7"]
+    for item in ("thanks for reaching out", "our Baggage office", "gate 17", "Rishi"):
+        _show(found, item)  # whole words: "hi" is not in "reaching", "bag" not in "Baggage", "7" not in "17"
+    assert found == ["Hi", "bag", "7", "thanks for reaching out", "our Baggage office", "gate 17", "Rishi"]
 
 
 def test_apology_evidence_leaves_the_placeholders_out() -> None:
     view = dense_features(ReplyContext("@bob I'm so sorry about the wait https://x.y, we'll fix it. ^JD", CUSTOMER))
     assert view.evidence["apology"] == ["I'm so sorry about the wait"]
+    view = dense_features(ReplyContext("So sorry @john for the long wait on hold today.", CUSTOMER))
+    assert view.evidence["apology_for_delay"] == ["for the long wait"]
+    view = dense_features(ReplyContext("Sorry you were waiting so long!", CUSTOMER))
+    assert view.evidence["apology_for_delay"] == ["Sorry you were waiting"]  # the whole word, not "wait"
 
 
 def test_which_words_are_worth_showing() -> None:

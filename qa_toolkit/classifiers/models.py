@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -313,18 +314,33 @@ class ReplyClassifier:
 
 
 def _show(found: list[str], item: str) -> None:
-    """Adds ``item`` to a reply's evidence unless it reads inside an item already there (case-insensitively);
-    an item it holds gives way to it ("Thanks" to "Thanks for reaching out")."""
+    """Adds ``item`` to a reply's evidence unless it reads inside an item already there (whole words,
+    case-insensitively); an item it holds gives way to it ("Thanks" to "Thanks for reaching out", not "Hi"
+    to "reaching out")."""
     key = item.lower()
     for k, g in enumerate(found):
         held = g.lower()
-        if key in held:
+        if _within(key, held):
             return
-        if held in key:
+        if _within(held, key):
             found[k] = item
-            found[:] = [g for j, g in enumerate(found) if j <= k or g.lower() not in key]
+            found[:] = [g for j, g in enumerate(found) if j <= k or not _within(g.lower(), key)]
             return
     found.append(item)
+
+
+def _within(part: str, whole: str) -> bool:
+    """Whether ``part`` is in ``whole`` as whole words (not "hi" in "reaching")."""
+    if part not in whole:
+        return False
+    if part == whole:
+        return True
+    pattern = re.escape(part)
+    if part[:1].isalnum():
+        pattern = r"(?<!\w)" + pattern
+    if part[-1:].isalnum():
+        pattern += r"(?!\w)"
+    return re.search(pattern, whole) is not None
 
 
 class LinearScores:
