@@ -400,6 +400,19 @@ _NOT_SHOWN = (_STOP - frozenset("please thanks thank hi hello hey sorry dm".spli
 )
 
 
+@lru_cache(maxsize=8)
+def _stop_words(lang: str) -> frozenset[str]:
+    """The stop words spaCy ships for a language (lower-cased)."""
+    return frozenset(w.lower() for w in get_nlp(lang).Defaults.stop_words)
+
+
+def worth_showing_in(text: str, lang: str) -> bool:
+    """Whether evidence ``text`` of a reply in ``lang`` has a word worth showing: one ``informative_word``
+    that is no stop word of that language either ("het", "je", "pour")."""
+    stop = _stop_words(lang) if lang != "en" else frozenset()
+    return any(informative_word(w) and w not in stop for w in _WORD.findall(text.lower()))
+
+
 @lru_cache(maxsize=65536)
 def informative_word(word: str) -> bool:
     """A (lower-case) word worth showing as evidence: not a stop word (``_NOT_SHOWN``), punctuation, a single
@@ -483,6 +496,7 @@ class DenseBatch:
         self._hits = rows[keep], cols[keep], starts_[keep], ends_[keep]  # in reply order
         np.add.at(self.values, (self._hits[0], self._hits[1]), 1.0)
         self._other_hits: dict[int, list[LexiconHit]] = {}
+        self.foreign = {i: lang for i, lang in enumerate(langs) if lang != "en"}  # the replies in nl, de, fr
         for i, lang in enumerate(langs):
             if lang != "en":
                 self._other_hits[i] = [h for h in get_matcher(lang).find(tokens.texts[i]) if h.category in _LEX]

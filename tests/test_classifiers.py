@@ -4,6 +4,7 @@ scoring contract (library and CLI) and the calibration metric."""
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 from pathlib import Path
 
@@ -452,6 +453,26 @@ def test_an_absent_apology_shows_no_evidence(scorer: ReplyScorer) -> None:
     (scores,) = scorer.score_replies(replies(["Thanks so much, have a great day when you fly with us!"]))
     assert scores["apology"]["label"] == "none" and scores["apology"]["evidence"] == []
     assert scores["tone"]["evidence"] and scores["resolution"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Excuses voor het ongemak. Stuur ons een DM met je ordernummer.", "nl"),
+        ("Désolé pour le désagrément, envoyez-nous un DM avec votre numéro de commande.", "fr"),
+        ("Entschuldigen Sie die Unannehmlichkeiten. Bitte senden Sie uns eine DM.", "de"),
+    ],
+)
+def test_evidence_of_a_reply_in_another_language_skips_its_stop_words(
+    scorer: ReplyScorer, text: str, lang: str
+) -> None:
+    (scores,) = scorer.score_replies([ReplyContext(text, (("customer", "kapot / broken"),), lang)])
+    stop = get_nlp(lang).Defaults.stop_words
+    assert scores["apology"]["label"] == "templated"
+    for name, r in scores.items():
+        assert r["evidence"] or name == "apology"
+        for item in r["evidence"]:  # each item has a word that is no stop word of the reply's language
+            assert any(w not in stop for w in re.findall(r"\w+", item.lower()) if len(w) > 1), (name, item)
 
 
 TRICKY = [

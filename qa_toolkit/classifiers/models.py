@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from qa_toolkit.classifiers.estimator import CalibratedLinear
 from qa_toolkit.errors import UnknownNameError
-from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, WordGrams
+from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, WordGrams, worth_showing_in
 
 LABEL_SETS: dict[str, tuple[str, ...]] = {
     "tone": ("friendly", "neutral", "unfriendly"),
@@ -301,6 +301,7 @@ class ReplyClassifier:
         word = cols < shown.n_words
         at, end = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
         at[word], end[word], text = grams.shown(first[word], length[word])
+        foreign = views.foreign  # replies in another language: their stop words are not worth showing either
         for i, col, a, b in zip(rows.tolist(), cols.tolist(), at.tolist(), end.tolist(), strict=True):
             found = out[i]
             if len(found) >= limit:
@@ -308,7 +309,7 @@ class ReplyClassifier:
             if col >= shown.n_words:
                 for w in views.evidence(i, names[col]):
                     _show(found, w)
-            else:
+            elif i not in foreign or worth_showing_in(text[a:b], foreign[i]):
                 _show(found, text[a:b])
         return [found[:limit] for found in out]
 
