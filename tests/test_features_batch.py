@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from qa_toolkit.classifiers import make_pipeline_for
-from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier, _show, rank_in_rows
+from qa_toolkit.classifiers.models import LinearScores, ReplyClassifier, _show, _within, rank_in_rows
 from qa_toolkit.features import (
     _APOLOGY,
     _DELAY_APOLOGY,
@@ -407,6 +407,10 @@ def test_evidence_keeps_the_fuller_of_two_items_one_inside_the_other() -> None:
     for item in ("thanks for reaching out", "our Baggage office", "gate 17", "Rishi"):
         _show(found, item)  # whole words: "hi" is not in "reaching", "bag" not in "Baggage", "7" not in "17"
     assert found == ["Hi", "bag", "7", "thanks for reaching out", "our Baggage office", "gate 17", "Rishi"]
+    cases = {("hi", "hi there"): True, ("us", "bus to us"): True, ("us", "bus"): False, ("7", "gate 17"): False,
+             ("dm", "dm_us"): False, (", we", "sorry, we"): True, ("we", "we"): True,
+             ("a b", "a bc"): False}  # fmt: skip
+    assert {pair: _within(*pair) for pair in cases} == cases
 
 
 def test_apology_evidence_leaves_the_placeholders_out() -> None:

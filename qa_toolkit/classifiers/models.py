@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -332,16 +331,22 @@ def _show(found: list[str], item: str) -> None:
 
 def _within(part: str, whole: str) -> bool:
     """Whether ``part`` is in ``whole`` as whole words (not "hi" in "reaching")."""
-    if part not in whole:
-        return False
-    if part == whole:
-        return True
-    pattern = re.escape(part)
-    if part[:1].isalnum():
-        pattern = r"(?<!\w)" + pattern
-    if part[-1:].isalnum():
-        pattern += r"(?!\w)"
-    return re.search(pattern, whole) is not None
+    at = whole.find(part)
+    if at < 0 or part == whole:
+        return at >= 0
+    n, size = len(part), len(whole)
+    starts, ends = part[0].isalnum(), part[-1].isalnum()  # only a word character needs a boundary
+    while at >= 0:
+        if not (starts and at > 0 and _word_char(whole[at - 1])) and not (
+            ends and at + n < size and _word_char(whole[at + n])
+        ):
+            return True
+        at = whole.find(part, at + 1)
+    return False
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 class LinearScores:
