@@ -400,6 +400,8 @@ def test_evidence_keeps_the_fuller_of_two_items_one_inside_the_other() -> None:
     for item in ("Thanks", "happy to help", "thanks for reaching out", "Happy", "THANKS FOR", "DM us"):
         _show(found, item)
     assert found == ["thanks for reaching out", "happy to help", "DM us"]
+    _show(found, " ")  # nothing to show
+    assert found == ["thanks for reaching out", "happy to help", "DM us"]
     found = ["help", "happy", "Dana"]
     _show(found, "happy to help")  # takes the place of the first it holds; the others it holds go
     assert found == ["happy to help", "Dana"]

@@ -318,6 +318,8 @@ def _show(found: list[str], item: str) -> None:
     case-insensitively); an item it holds gives way to it ("Thanks" to "Thanks for reaching out", not "Hi"
     to "reaching out")."""
     key = item.lower()
+    if not key.strip():
+        return
     for k, g in enumerate(found):
         held = g.lower()
         if _within(key, held):
