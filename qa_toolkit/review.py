@@ -82,10 +82,10 @@ def evidence_spans(text: str, evidence: Mapping[str, Iterable[str]]) -> list[Spa
             if len(word) < 2 and not word.isdigit():  # a single digit is a number the reply names
                 continue
             pattern = _evidence_pattern(word.casefold() if same else word)
-            if word[0].isalnum():
-                pattern = r"(?<!\w)" + pattern
+            if word[0].isalnum():  # whole words: no letter or digit next to them ("_" parts words, as the
+                pattern = r"(?<![^\W_])" + pattern  # classifiers read them: "blackwood" of "marek_blackwood")
             if word[-1].isalnum():
-                pattern += r"(?!\w)"
+                pattern += r"(?![^\W_])"
             matches = re.finditer(pattern, lowered) if same else re.finditer(pattern, text, flags=re.IGNORECASE)
             found.extend(Span(m.start(), m.end(), name, word) for m in matches)
     found.sort(key=lambda s: (s.start, -(s.end - s.start)))

@@ -58,6 +58,9 @@ def test_evidence_is_found_in_the_text_as_written() -> None:
     assert [text[s.start : s.end] for s in spans] == ["We\u2019re so sorry  about\nthe delay", "Gru\u00df"]
     assert evidence_spans("sorry about", {"apology": ["sorry  about"]})  # and the other way round
     assert not evidence_spans("sorryabout", {"apology": ["sorry about"]})  # a space is at least one
+    mail = "mail marek_blackwood@example.org"  # "_" parts words, as the classifiers read them
+    spans = evidence_spans(mail, {"personalisation": ["blackwood", "example", "mail"]})
+    assert [mail[s.start : s.end] for s in spans] == ["mail", "blackwood", "example"]
 
 
 @dataclass
