@@ -51,12 +51,13 @@ class Span:
 
 
 _APOSTROPHES = "'\u2019\u2018"
+_PARTS = re.compile(f"(\\s+|[{_APOSTROPHES}])")  # what evidence_spans matches loosely: whitespace, apostrophes
 
 
 def _evidence_pattern(word: str) -> str:
     """A regex for evidence ``word``: each run of whitespace matches any run, each apostrophe any apostrophe."""
     out = []
-    for part in re.split(r"(\s+|['\u2019\u2018])", word):
+    for part in _PARTS.split(word):
         if not part:
             continue
         if part.isspace():
