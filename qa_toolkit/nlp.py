@@ -17,7 +17,16 @@ LEXICON_LANGUAGES = ("en", "nl", "de", "fr")
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+|__cust__|__company__")
-_SIGNATURE_TAIL = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
+# the agent's initials or name at the end ("^JD", "- Sam", "*H"); one letter only after ^, *, ~ or a hyphen
+# without a space, where it cannot be a list item or a gate ("Terminal - B")
+_SIGNATURE_TAIL = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~]\s?[A-Z]|-[A-Z])\W{0,3}$")
+# the placeholders' own words typed by an agent ("the URL you sent") are lowered so that they are not taken
+# for a placeholder
+_PLACEHOLDER_WORD = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
+# a lexicon hit ending in one of these, followed by a negation, says the opposite ("you can" of "you cannot")
+_NEGATED_AFTER = frozenset({"can", "could", "will", "would", "should", "may", "might", "must", "do", "does",
+                            "did", "is", "are", "was", "were", "have", "has", "had"})
+_NEGATIONS = frozenset({"not", "n't", "never"})
 
 
 _LEXEME_ATTRS = (LOWER, NORM, IS_SPACE)  # the only lexeme attributes the package reads
@@ -82,6 +91,8 @@ def clean_for_model(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     if not text.isascii():  # a lone surrogate (a broken emoji escape in an export) would break tokenising
         text = text.encode("utf-8", "replace").decode("utf-8")
+    if "URL" in text or "HANDLE" in text or "SIGNOFF" in text:
+        text = _PLACEHOLDER_WORD.sub(lambda m: m.group(0).lower(), text)
     text = _URL.sub(" URL ", text)
     text = _HANDLE.sub(" HANDLE ", text)
     text = _SIGNATURE_TAIL.sub(" SIGNOFF", text.rstrip())
@@ -131,9 +142,17 @@ class LexiconMatcher:
 
     def find_tokens(self, doc: spacy.tokens.Doc) -> list[tuple[str, int, int]]:
         """(category, start token, end token) of every hit in a Doc made by this language's tokenizer,
-        in order, overlapping hits included; no Span is made (cheap on a Doc of a whole batch)."""
+        in order, overlapping hits included; no Span is made (cheap on a Doc of a whole batch). A hit ending
+        in a modal or auxiliary that the next token negates is dropped: "you can" is no answer in "you
+        cannot" (spaCy splits "cannot" into "can" and "not")."""
         strings = self.nlp.vocab.strings
-        return [(strings[match_id], start, end) for match_id, start, end in self.matcher(doc)]
+        hits = []
+        n = len(doc)
+        for match_id, start, end in self.matcher(doc):
+            if end < n and doc[end].lower_ in _NEGATIONS and doc[end - 1].lower_ in _NEGATED_AFTER:
+                continue
+            hits.append((strings[match_id], start, end))
+        return hits
 
 
 @lru_cache(maxsize=8)

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _HANDLE = re.compile(r"(?<![\w.])@\w+|__cust__|__company__")
-_SIGN_OFF = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
+# the sign-off as qa_toolkit.nlp reads it (one letter only after ^, *, ~ or a bare hyphen)
+_SIGN_OFF = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~]\s?[A-Z]|-[A-Z])\W{0,3}$")
 _GREETING_NAME = re.compile(
     r"\b((?i:hi|hello|hey|dear|thanks|thank you|hiya|morning|afternoon|evening)),?\s+[A-Z][a-z]+"
 )

@@ -429,3 +429,23 @@ def test_which_words_are_worth_showing() -> None:
              "thanks", "dm", "your")  # fmt: skip
     worth = {w: informative_word(w) for w in words}
     assert [w for w, ok in worth.items() if ok] == ["kettle", "48213", "dana", "sorry", "thanks", "dm"]
+
+
+def test_a_negated_modal_is_no_lexicon_hit() -> None:
+    text = "Sadly you cannot change it. You can call us. We can not refund it. You do not need to."
+    hits = get_matcher("en").find(text)
+    found = [(h.category, h.text) for h in hits]
+    assert ("done_action", "You can") in found and [t for c, t in found if c == "done_action"] == ["You can"]
+    assert ("refusal", "We can not") in found  # a phrase that holds its own negation still matches
+    view = dense_features(ReplyContext("You cannot change it.", CUSTOMER))
+    assert view.values["lex_done_action"] == 0 and "lex_done_action" not in view.evidence
+
+
+def test_sign_offs_of_one_letter_and_placeholder_words_typed_by_an_agent() -> None:
+    cases = {"Thanks! ^H": "Thanks! SIGNOFF", "Glad to help *K.": "Glad to help SIGNOFF", "ok -H": "ok SIGNOFF",
+             "Thanks ^JD": "Thanks SIGNOFF", "Go to gate - B": "Go to gate - B", "Plan A": "Plan A",
+             "Send the URL you saw, @bob": "Send the url you saw, HANDLE",
+             "Check https://x.y/URL now": "Check URL now"}  # fmt: skip
+    assert {text: clean_for_model(text) for text in cases} == cases
+    assert dense_features(ReplyContext("Please send us the URL of the page.", CUSTOMER)).values["has_url"] == 0
+    assert dense_features(ReplyContext("Please see https://x.y for it.", CUSTOMER)).values["has_url"] == 1

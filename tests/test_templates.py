@@ -16,6 +16,8 @@ def test_skeleton_replaces_what_varies_per_customer() -> None:
     assert a == b
     assert "<name>" in a and "anna" not in a
     assert skeleton("@AcmeHelp see https://x.example/y") == ["see", "<url>"]
+    assert skeleton(CANNED.format(name="Anna", num="#12345", sig="H")) == a  # a one-letter sign-off too
+    assert skeleton("Go to gate - B")[-1] == "b"  # a gate, not a sign-off
 
 
 def test_near_duplicates_form_one_template_with_uses_per_agent() -> None:
