@@ -13,20 +13,27 @@ import spacy
 from spacy.attrs import IS_SPACE, LOWER, NORM
 from spacy.matcher import PhraseMatcher
 
+from qa_toolkit.normalise import SIGN_OFF_TAIL
+
 LEXICON_LANGUAGES = ("en", "nl", "de", "fr")
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+|__cust__|__company__")
-# the agent's initials or name at the end ("^JD", "- Sam", "*H"); one letter only after ^, *, ~ or a hyphen
-# without a space, where it cannot be a list item or a gate ("Terminal - B")
-_SIGNATURE_TAIL = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~]\s?[A-Z]|-[A-Z])\W{0,3}$")
 # the placeholders' own words typed by an agent ("the URL you sent") are lowered so that they are not taken
 # for a placeholder
 _PLACEHOLDER_WORD = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
-# a lexicon hit ending in one of these, followed by a negation, says the opposite ("you can" of "you cannot")
-_NEGATED_AFTER = frozenset({"can", "could", "will", "would", "should", "may", "might", "must", "do", "does",
-                            "did", "is", "are", "was", "were", "have", "has", "had"})
-_NEGATIONS = frozenset({"not", "n't", "never"})
+# per language, the modals that a lexicon hit may end in and the negations that, right after one, turn the hit
+# into its opposite ("you can" of "you cannot", "u kunt" of "u kunt niet", "Sie können" of "Sie können nicht");
+# French negates before the verb ("vous ne pouvez pas"), so a phrase such as "vous pouvez" does not match there
+_MODALS = {
+    "en": frozenset({"can", "could", "will", "would", "should", "may", "might", "must", "shall"}),
+    "nl": frozenset({"kunt", "kan", "kunnen", "kon", "konden", "zult", "zal", "zullen", "wilt", "wil", "willen",
+                     "moet", "moeten", "mag", "mogen"}),
+    "de": frozenset({"kann", "können", "konnte", "konnten", "könnte", "könnten", "wird", "werden", "will",
+                     "wollen", "muss", "müssen", "darf", "dürfen", "soll", "sollen"}),
+}  # fmt: skip
+_NEGATIONS = {"en": frozenset({"not", "n't", "never"}), "nl": frozenset({"niet", "nooit"}),
+              "de": frozenset({"nicht", "nie", "niemals"})}  # fmt: skip
 
 
 _LEXEME_ATTRS = (LOWER, NORM, IS_SPACE)  # the only lexeme attributes the package reads
@@ -95,7 +102,7 @@ def clean_for_model(text: str) -> str:
         text = _PLACEHOLDER_WORD.sub(lambda m: m.group(0).lower(), text)
     text = _URL.sub(" URL ", text)
     text = _HANDLE.sub(" HANDLE ", text)
-    text = _SIGNATURE_TAIL.sub(" SIGNOFF", text.rstrip())
+    text = SIGN_OFF_TAIL.sub(" SIGNOFF", text.rstrip())
     return " ".join(text.split())
 
 
@@ -143,13 +150,14 @@ class LexiconMatcher:
     def find_tokens(self, doc: spacy.tokens.Doc) -> list[tuple[str, int, int]]:
         """(category, start token, end token) of every hit in a Doc made by this language's tokenizer,
         in order, overlapping hits included; no Span is made (cheap on a Doc of a whole batch). A hit ending
-        in a modal or auxiliary that the next token negates is dropped: "you can" is no answer in "you
-        cannot" (spaCy splits "cannot" into "can" and "not")."""
+        in a modal that the next token negates is dropped: "you can" is no answer in "you cannot" (spaCy
+        splits "cannot" into "can" and "not"); likewise in Dutch and German (``_MODALS``)."""
         strings = self.nlp.vocab.strings
+        modals, negations = _MODALS.get(self.lang, frozenset()), _NEGATIONS.get(self.lang, frozenset())
         hits = []
         n = len(doc)
         for match_id, start, end in self.matcher(doc):
-            if end < n and doc[end].lower_ in _NEGATIONS and doc[end - 1].lower_ in _NEGATED_AFTER:
+            if end < n and doc[end].lower_ in negations and doc[end - 1].lower_ in modals:
                 continue
             hits.append((strings[match_id], start, end))
         return hits

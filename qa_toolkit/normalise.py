@@ -150,6 +150,11 @@ def clean_body(raw: str, *, html: bool | None = None, strip_quotes: bool = True)
 
 # --------------------------------------------------------------------------- social agents
 
+# the sign-off at the very end of a reply, as the models, the rules and the template miner remove it: initials or
+# a name after ^, *, ~, / or a hyphen ("^JD", "- Sam"); one letter only right after ^, *, ~ or a hyphen ("^H",
+# "-H"), never after a space, where it could be a list item or a gate ("Terminal - B", "* B")
+SIGN_OFF_TAIL = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~-][A-Z])\W{0,3}$")
+
 # ^AB  *TMT  -KC  ~Mike  /JD  -Becky  ^cr  *KellenF at the very end of a post (after it maybe a link, an emoji,
 # a dot or a thread counter such as "1/2")
 _SIGNATURE = re.compile(r"(?:^|\s|[^\w\s])([\^*~/]|-|–)\s?([A-Za-z][A-Za-z]{0,11})[.!\s\W]{0,3}$")

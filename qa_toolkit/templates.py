@@ -19,11 +19,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from qa_toolkit.normalise import SIGN_OFF_TAIL
+
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _HANDLE = re.compile(r"(?<![\w.])@\w+|__cust__|__company__")
-# the sign-off as qa_toolkit.nlp reads it (one letter only after ^, *, ~ or a bare hyphen)
-_SIGN_OFF = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~]\s?[A-Z]|-[A-Z])\W{0,3}$")
+_SIGN_OFF = SIGN_OFF_TAIL  # the sign-off as the models and the rules read it
 _GREETING_NAME = re.compile(
     r"\b((?i:hi|hello|hey|dear|thanks|thank you|hiya|morning|afternoon|evening)),?\s+[A-Z][a-z]+"
 )

@@ -579,7 +579,8 @@ def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -
     (folder / "stack-exchange.annotated.csv").write_bytes("\n".join([head, *rows]).encode("latin-1"))
     texts, labels = politeness_extremes(tmp_path, "stack-exchange")
     # scores -4..3: quartiles at -2.25 and 1.25, so -4, -3 (neutral) and 2, 3 (friendly)
-    assert texts == ["Request 0 URL caf\xe9", "Request 1 URL caf\xe9", "Request 6 URL caf\xe9", "Request 7 URL caf\xe9"]
+    assert texts == [f"Request {i} http://url caf\xe9" for i in (0, 1, 6, 7)]
+    assert clean_for_model(texts[0]) == "Request 0 URL caf\xe9"  # the masked link reads as the URL placeholder
     assert labels == ["neutral", "neutral", "friendly", "friendly"]
     assert politeness_extremes(tmp_path, "stack-exchange", impolite_as="unfriendly")[1][:2] == ["unfriendly"] * 2
     contexts, aux_labels = auxiliary_examples("tone", tmp_path)

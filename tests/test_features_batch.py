@@ -437,6 +437,12 @@ def test_a_negated_modal_is_no_lexicon_hit() -> None:
     found = [(h.category, h.text) for h in hits]
     assert ("done_action", "You can") in found and [t for c, t in found if c == "done_action"] == ["You can"]
     assert ("refusal", "We can not") in found  # a phrase that holds its own negation still matches
+    fee = get_matcher("en").find("The fee is not due.")  # only a modal is negated so: this still answers
+    assert ("done_action", "The fee is") in [(h.category, h.text) for h in fee]
+    for lang, negated, plain in (("nl", "U kunt niet annuleren.", "U kunt het formulier gebruiken."),
+                                 ("de", "Sie können nicht stornieren.", "Sie können das Formular nutzen.")):
+        assert "done_action" not in {h.category for h in get_matcher(lang).find(negated)}, negated
+        assert "done_action" in {h.category for h in get_matcher(lang).find(plain)}, plain
     view = dense_features(ReplyContext("You cannot change it.", CUSTOMER))
     assert view.values["lex_done_action"] == 0 and "lex_done_action" not in view.evidence
 
@@ -444,8 +450,13 @@ def test_a_negated_modal_is_no_lexicon_hit() -> None:
 def test_sign_offs_of_one_letter_and_placeholder_words_typed_by_an_agent() -> None:
     cases = {"Thanks! ^H": "Thanks! SIGNOFF", "Glad to help *K.": "Glad to help SIGNOFF", "ok -H": "ok SIGNOFF",
              "Thanks ^JD": "Thanks SIGNOFF", "Go to gate - B": "Go to gate - B", "Plan A": "Plan A",
+             "FAQ: * B": "FAQ: * B", "Thanks ^ H": "Thanks ^ H",
              "Send the URL you saw, @bob": "Send the url you saw, HANDLE",
              "Check https://x.y/URL now": "Check URL now"}  # fmt: skip
     assert {text: clean_for_model(text) for text in cases} == cases
     assert dense_features(ReplyContext("Please send us the URL of the page.", CUSTOMER)).values["has_url"] == 0
     assert dense_features(ReplyContext("Please see https://x.y for it.", CUSTOMER)).values["has_url"] == 1
+    from qa_toolkit import normalise, templates
+    from qa_toolkit.rules import text
+
+    assert templates._SIGN_OFF is normalise.SIGN_OFF_TAIL and text._SIGN_OFF is normalise.SIGN_OFF_TAIL  # one rule

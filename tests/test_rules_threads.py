@@ -270,6 +270,9 @@ def test_unfriendly_reply_strong_weak_and_labelled() -> None:
     weak = run("unfriendly_reply.v1", conv(m("customer", "How?"), m("agent", "Obviously you click the button.")))
     assert strong is not None and strong.score >= 0.5 and "m2" in strong.evidence
     assert weak is not None and weak.score < 0.5
+    for broad in ("As stated in the fare rules, the bag is included.", "It is policy to check IDs at the gate."):
+        found = run("unfriendly_reply.v1", conv(m("customer", "How?"), m("agent", broad)))
+        assert found is not None and found.score < 0.5, broad  # wording that is often neutral: a weak hint only
     labelled = run(
         "unfriendly_reply.v1",
         conv(m("customer", "Hi"), m("agent", "No.")),

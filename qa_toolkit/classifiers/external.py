@@ -39,7 +39,8 @@ def politeness_requests(data_dir: Path, site: str) -> tuple[list[str], np.ndarra
     """One politeness site's requests and their normalised human politeness scores."""
     with open(data_dir / "stanford-politeness" / POLITENESS_FILES[site], encoding="latin-1", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if _is_number(r.get("Normalized Score"))]  # one row is short
-    return ([r["Request"].replace("&lt;url&gt;", "URL") for r in rows],
+    # the corpus masks links as "&lt;url&gt;": made a link again, clean_for_model reads it as its URL placeholder
+    return ([r["Request"].replace("&lt;url&gt;", "http://url") for r in rows],
             np.array([float(r["Normalized Score"]) for r in rows]))  # fmt: skip
 
 

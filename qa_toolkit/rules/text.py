@@ -19,6 +19,7 @@ from importlib import resources
 from spacy.matcher import PhraseMatcher
 
 from qa_toolkit.nlp import LEXICON_LANGUAGES, get_matcher, get_nlp
+from qa_toolkit.normalise import SIGN_OFF_TAIL
 from qa_toolkit.rules.base import RuleContext
 from qa_toolkit.schema import ConversationIn, MessageIn
 
@@ -26,7 +27,7 @@ _NEGATORS = frozenset({"not", "n't", "no", "never", "nothing", "still", "hardly"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _HANDLE = re.compile(r"(?<![\w.])@\w+|__cust__|__company__")
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_SIGN_OFF = re.compile(r"(?:\s|^)[\^*~/-]\s?[A-Z][A-Za-z]{1,11}\W{0,3}$")
+_SIGN_OFF = SIGN_OFF_TAIL  # the sign-off as the models and the template miner read it
 _WORD = re.compile(r"[A-Za-z0-9']+")
 
 
