@@ -21,7 +21,16 @@ from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.tokens import Doc
 
 from qa_toolkit.errors import QAError
-from qa_toolkit.nlp import LEXICON_LANGUAGES, LexiconHit, clean_for_model, get_batch_tokenizer, get_matcher, get_nlp
+from qa_toolkit.nlp import (
+    LEXICON_LANGUAGES,
+    PLACEHOLDER_WORD,
+    PLACEHOLDERS,
+    LexiconHit,
+    clean_for_model,
+    get_batch_tokenizer,
+    get_matcher,
+    get_nlp,
+)
 from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
 LEXICON_CATEGORIES = (
@@ -67,7 +76,6 @@ POLITENESS_STRATEGIES: tuple[str, ...] = tuple(dict.fromkeys([*_STRATEGY_ANYWHER
 # a run of dots is one token (runs of up to 40 end a sentence); a run of "\u2026" is split into pieces of one or two
 _SENTENCE_END = ("!", "?", *("." * k for k in range(1, 41)), "\u2026", "\u2026\u2026")
 _SENTENCE_END_SET = frozenset(_SENTENCE_END)
-_PLACEHOLDERS = ("URL", "HANDLE", "SIGNOFF")  # what clean_for_model writes for URLs, handles and sign-offs
 # spaCy's pieces of contractions: they never start a shown phrase (whole words such as "'cause" may)
 _CONTRACTION_PIECES = frozenset({"n't", "nt", "'s", "'m", "'re", "'ll", "'ve", "'d"})
 _GLUE_LIMIT = 8  # at most this many pieces of a split written word are added to either end of a shown phrase
@@ -297,7 +305,7 @@ class WordGrams:
         def each(test: Callable[[str], bool]) -> np.ndarray:
             return np.fromiter(map(test, texts), dtype=bool, count=len(texts))[inverse]
 
-        placeholder = np.isin(orth[rows >= 0], np.array([strings[p] for p in _PLACEHOLDERS], dtype=orth.dtype))
+        placeholder = np.isin(orth[rows >= 0], np.array([strings[p] for p in PLACEHOLDERS], dtype=orth.dtype))
         word = each(lambda w: any(ch.isalnum() for ch in w)) & ~placeholder
         piece = each(_CONTRACTION_PIECES.__contains__)
         return each(informative_word), each(_SENTENCE_END_SET.__contains__) | placeholder, word, word & ~piece
@@ -442,15 +450,14 @@ def _matches(pattern: re.Pattern[str], joined: str, starts: np.ndarray) -> tuple
 
 
 _WORD_END = re.compile(r"\w*")
-_PLACEHOLDER = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
 
 
 def _quoted(sentence: str, *, longest: bool = False) -> str:
     """Apology words of a cleaned reply as evidence: without the placeholders ``clean_for_model`` wrote, so
     that they can be found in the reply's own text: the piece between them that apologises (``longest``: the
     longest piece, e.g. "for the long wait" of "sorry HANDLE for the long wait")."""
-    if _PLACEHOLDER.search(sentence):
-        pieces = [p.strip(" ,;:-") for p in _PLACEHOLDER.split(sentence)]
+    if PLACEHOLDER_WORD.search(sentence):
+        pieces = [p.strip(" ,;:-") for p in PLACEHOLDER_WORD.split(sentence)]
         if longest:
             return max(pieces, key=len)
         sentence = next((p for p in pieces if _APOLOGY.search(p)), sentence)

@@ -19,9 +19,10 @@ LEXICON_LANGUAGES = ("en", "nl", "de", "fr")
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+|__cust__|__company__")
-# the placeholders' own words typed by an agent ("the URL you sent") are lowered so that they are not taken
-# for a placeholder
-_PLACEHOLDER_WORD = re.compile(r"\b(?:URL|HANDLE|SIGNOFF)\b")
+PLACEHOLDERS = ("URL", "HANDLE", "SIGNOFF")  # what clean_for_model writes for URLs, handles and sign-offs
+# a placeholder in cleaned text; in raw text, the placeholders' own words typed by an agent ("the URL you
+# sent"), which clean_for_model lowers so that they are not taken for a placeholder
+PLACEHOLDER_WORD = re.compile(rf"\b(?:{'|'.join(PLACEHOLDERS)})\b")
 # per language, the modals that a lexicon hit may end in and the negations that, right after one, turn the hit
 # into its opposite ("you can" of "you cannot", "u kunt" of "u kunt niet", "Sie können" of "Sie können nicht");
 # French negates before the verb ("vous ne pouvez pas"), so a phrase such as "vous pouvez" does not match there
@@ -99,7 +100,7 @@ def clean_for_model(text: str) -> str:
     if not text.isascii():  # a lone surrogate (a broken emoji escape in an export) would break tokenising
         text = text.encode("utf-8", "replace").decode("utf-8")
     if "URL" in text or "HANDLE" in text or "SIGNOFF" in text:
-        text = _PLACEHOLDER_WORD.sub(lambda m: m.group(0).lower(), text)
+        text = PLACEHOLDER_WORD.sub(lambda m: m.group(0).lower(), text)
     text = _URL.sub(" URL ", text)
     text = _HANDLE.sub(" HANDLE ", text)
     text = SIGN_OFF_TAIL.sub(" SIGNOFF", text.rstrip())
