@@ -99,7 +99,7 @@ def clean_for_model(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     if not text.isascii():  # a lone surrogate (a broken emoji escape in an export) would break tokenising
         text = text.encode("utf-8", "replace").decode("utf-8")
-    if "URL" in text or "HANDLE" in text or "SIGNOFF" in text:
+    if any(word in text for word in PLACEHOLDERS):
         text = PLACEHOLDER_WORD.sub(lambda m: m.group(0).lower(), text)
     text = _URL.sub(" URL ", text)
     text = _HANDLE.sub(" HANDLE ", text)
