@@ -17,8 +17,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.validation import check_is_fitted
-from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH
-from spacy.tokens import Doc
 
 from qa_toolkit.errors import QAError
 from qa_toolkit.nlp import (
@@ -26,6 +24,7 @@ from qa_toolkit.nlp import (
     PLACEHOLDER_WORD,
     PLACEHOLDERS,
     LexiconHit,
+    TokenArrays,
     clean_for_model,
     get_batch_tokenizer,
     get_matcher,
@@ -236,12 +235,13 @@ _SEP = "\x00"  # joins a batch's texts for the regexes above: none of them match
 
 @dataclass
 class _Tokens:
-    """A batch of cleaned replies tokenised as one Doc (``BatchTokenizer``), and each token's reply (-1 for
-    the whitespace tokens between them)."""
+    """A batch of cleaned replies tokenised (``BatchTokenizer``): each token's reply (-1 for a whitespace token,
+    which only texts that are not cleaned have), LOWER and ORTH hash, first and end character in the texts
+    joined by newlines."""
 
     texts: Sequence[str]
-    text: str  # the Doc's text: the texts joined by newlines
-    doc: Doc
+    text: str  # the texts joined by newlines
+    arrays: TokenArrays
     rows: np.ndarray
     lower: np.ndarray  # each token's LOWER hash
     orth: np.ndarray  # and ORTH hash (as written)
@@ -252,13 +252,8 @@ class _Tokens:
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _Tokens:
-        doc = get_batch_tokenizer("en")(texts)
-        text = "\n".join(texts)  # what the Doc reads
-        arr = doc.to_array([LOWER, IS_SPACE, IDX, LENGTH, ORTH])
-        start = arr[:, 2].astype(np.int64)
-        rows = np.searchsorted(_offsets(texts, 1), start, side="right") - 1
-        rows[arr[:, 1] != 0] = -1
-        return cls(texts, text, doc, rows, arr[:, 0], arr[:, 4], start, start + arr[:, 3].astype(np.int64))
+        arrays = get_batch_tokenizer("en")(texts)
+        return cls(texts, "\n".join(texts), arrays, arrays.rows, arrays.lower, arrays.orth, arrays.start, arrays.end)
 
 
 class WordGrams:
@@ -489,14 +484,12 @@ class DenseBatch:
         self.values[:, _COL[name]] = values
 
     def _lexicon(self, replies: Sequence[ReplyContext]) -> None:
-        """Lexicon hits per category: English replies' found in the batch's Doc, the others' in their own
-        language (hits that span two replies of the Doc are dropped)."""
+        """Lexicon hits per category: English replies' found in the batch's tokens (``find_arrays``), the
+        others' in their own language."""
         tokens = self.tokens
         langs = [r.language if r.language in LEXICON_LANGUAGES else "en" for r in replies]
-        found = get_matcher("en").find_tokens(tokens.doc)
-        categories, starts, ends = zip(*found, strict=True) if found else ((), (), ())
+        categories, starts_, ends_ = get_matcher("en").find_arrays(tokens.arrays)
         cols = np.fromiter((_LEX.get(c, -1) for c in categories), dtype=np.int64, count=len(categories))
-        starts_, ends_ = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
         rows = tokens.rows[starts_]
         keep = (cols >= 0) & (rows >= 0) & (rows == tokens.rows[ends_ - 1])
         keep[keep] = np.array([langs[i] == "en" for i in rows[keep].tolist()], dtype=bool)
@@ -792,7 +785,7 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     """ReplyContext -> sparse matrix: TF-IDF-weighted hashed word n-grams (spaCy tokens) and character
     n-grams of the cleaned reply, scaled dense features (``DenseBatch``) and the reply's mean word vector
     (``qa_toolkit.word_vectors``: what the reply is about, in words the training replies may never have
-    used). A batch is tokenised once, as one Doc; its tokens serve the word n-grams and the lexicon
+    used). A batch is tokenised once (``BatchTokenizer``); its tokens serve the word n-grams and the lexicon
     matches."""
 
     def __init__(

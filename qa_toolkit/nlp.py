@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
+from typing import Any
 
+import numpy as np
 import spacy
-from spacy.attrs import IS_SPACE, LOWER, NORM
+from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, NORM, ORTH
 from spacy.matcher import PhraseMatcher
 
 from qa_toolkit.normalise import SIGN_OFF_TAIL
@@ -58,34 +61,116 @@ def get_nlp(lang: str = "en") -> spacy.language.Language:
     return nlp
 
 
+@dataclass(frozen=True)
+class TokenArrays:
+    """A batch of texts' tokens as arrays, in order: each token's LOWER and ORTH hash, its first and end
+    character in the texts joined by newlines, and its text's number (-1 for a whitespace token, which only
+    texts that are not cleaned have: ``clean_for_model`` leaves single spaces between words)."""
+
+    lower: np.ndarray  # uint64
+    orth: np.ndarray  # uint64
+    start: np.ndarray  # int64
+    end: np.ndarray  # int64
+    rows: np.ndarray  # int64
+
+
+class _PieceTable:
+    """Pieces (runs of non-space) tokenised once: each piece's first token and number of tokens in the token
+    columns (LOWER, ORTH, first character within the piece, length), grown by doubling."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}  # piece -> its number
+        self.first = np.zeros(1024, np.int64)
+        self.count = np.zeros(1024, np.int64)
+        self.tokens = np.zeros((4096, 4), np.int64)  # LOWER, ORTH (as int64 bits), offset, length
+        self.n_tokens = 0
+
+    def add(self, tokenizer: Any, pieces: list[str]) -> None:
+        """Tokenises new pieces, all in one Doc (the tokenizer splits on whitespace first, so each piece gets
+        the tokens it gets alone)."""
+        doc = tokenizer(" ".join(pieces))
+        arr = doc.to_array([LOWER, ORTH, IDX, LENGTH]).astype(np.uint64).view(np.int64)
+        sizes = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1
+        at = np.cumsum(sizes) - sizes  # where each piece starts in the Doc's text
+        piece = np.searchsorted(at, arr[:, 2], side="right") - 1
+        count = np.bincount(piece, minlength=len(pieces))
+        k, m = len(self.index), self.n_tokens
+        while k + len(pieces) > len(self.first):
+            self.first = np.concatenate([self.first, np.zeros_like(self.first)])
+            self.count = np.concatenate([self.count, np.zeros_like(self.count)])
+        while m + len(arr) > len(self.tokens):
+            self.tokens = np.concatenate([self.tokens, np.zeros_like(self.tokens)])
+        self.first[k : k + len(pieces)] = m + np.cumsum(count) - count
+        self.count[k : k + len(pieces)] = count
+        arr[:, 2] -= at[piece]
+        self.tokens[m : m + len(arr)] = arr
+        self.n_tokens += len(arr)
+        self.index.update(zip(pieces, range(k, k + len(pieces)), strict=True))
+
+
 class BatchTokenizer:
-    """Tokenises many texts as one Doc: the texts joined by newlines, which the tokenizer keeps as
-    whitespace tokens between them (it splits on whitespace first, so each text gets the tokens it gets
-    alone). One Doc is much cheaper than a Doc per text, but spaCy caches no piece of a Doc after one that
-    is a special case (e.g. "don't", or the newline), so the pieces not seen before are first tokenised
-    alone, which caches them. The tokenizer (shared with the other users of ``get_nlp(lang)``) may cache
-    twice ``max_seen`` pieces (spaCy 3.8 caps its cache; 3.7 does not), and its cache is emptied with the
-    set of pieces seen, so the cache stays bounded; spaCy's vocabulary still grows with every new word."""
+    """Tokenises a batch of texts into ``TokenArrays`` with a blank spaCy pipeline's tokenizer. The tokenizer
+    splits on whitespace first and tokenises each piece (run of non-space) on its own, so the batch's pieces
+    not seen before are tokenised, all in one Doc, and remembered; the batch's tokens are then gathered
+    from what each piece gave, with no Doc made for the batch (that was about half of the time spaCy took
+    for a batch). Up to ``max_seen`` pieces are remembered, then forgotten together with the tokenizer's
+    cache (shared with the other users of ``get_nlp(lang)``, which may cache twice ``max_seen`` pieces:
+    spaCy 3.8 caps its cache, 3.7 does not), so memory stays bounded; spaCy's vocabulary still grows with
+    every new word. Texts that are not cleaned (``clean_for_model``: words apart by single spaces) are
+    tokenised as one Doc, whose whitespace tokens keep row -1."""
 
     def __init__(self, lang: str = "en", *, max_seen: int = CACHED_PIECES) -> None:
         self.tokenizer = get_nlp(lang).tokenizer
-        self.max_seen = max_seen  # pieces remembered as cached (then forgotten, and cached again if needed)
+        self.max_seen = max_seen  # pieces remembered (then forgotten, and tokenised again if met again)
         if hasattr(self.tokenizer, "max_cache_size"):  # room for the other users' pieces too
             self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, 2 * max_seen)
-        self._seen: set[str] = set()
+        self._table = _PieceTable()
 
-    def __call__(self, texts: Sequence[str]) -> spacy.tokens.Doc:
+    @property
+    def _seen(self) -> set[str]:
+        """The pieces remembered."""
+        return set(self._table.index)
+
+    def __call__(self, texts: Sequence[str]) -> TokenArrays:
         text = "\n".join(texts)
-        pieces = set(text.split())
-        new = pieces.difference(self._seen)
-        if len(self._seen) + len(new) > self.max_seen:
-            self._seen.clear()
-            self.tokenizer._flush_cache()  # the pieces of this batch are cached again below
-            new = pieces
-        for piece in new:
-            self.tokenizer(piece)
-        self._seen.update(new)
-        return self.tokenizer(text)
+        pieces = text.split()
+        spaces = np.fromiter(map(str.count, texts, repeat(" ")), np.int64, len(texts))
+        per_text = spaces + np.fromiter(map(bool, texts), np.int64, len(texts))  # pieces, when cleaned
+        sizes = np.fromiter(map(len, pieces), np.int64, len(pieces))
+        # cleaned: all the whitespace in the texts is spaces, and as many pieces as single spaces between them
+        if len(pieces) != per_text.sum() or len(text) - sizes.sum() != spaces.sum() + max(0, len(texts) - 1):
+            return self._as_one_doc(texts, text)
+        table = self._table
+        new = [p for p in dict.fromkeys(pieces) if p not in table.index]
+        if new:
+            if len(table.index) + len(new) > self.max_seen:
+                self._table = table = _PieceTable()
+                self.tokenizer._flush_cache()
+                new = list(dict.fromkeys(pieces))
+            table.add(self.tokenizer, new)
+        ids = np.fromiter(map(table.index.__getitem__, pieces), np.int64, len(pieces))
+        # each piece's first character: after its text's start, the pieces before it in that text and a space each
+        text_of = np.repeat(np.arange(len(texts)), per_text)
+        before = np.cumsum(sizes + 1) - (sizes + 1)
+        first_piece = np.cumsum(per_text) - per_text
+        text_size = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+        text_start = np.cumsum(text_size) - text_size
+        piece_start = text_start[text_of] + before - before[first_piece[text_of]]
+        count = table.count[ids]
+        piece = np.repeat(np.arange(len(ids)), count)
+        flat = table.first[ids][piece] + np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
+        tokens = table.tokens[flat]
+        start = piece_start[piece] + tokens[:, 2]
+        return TokenArrays(tokens[:, 0].view(np.uint64), tokens[:, 1].view(np.uint64), start, start + tokens[:, 3],
+                           text_of[piece])  # fmt: skip
+
+    def _as_one_doc(self, texts: Sequence[str], text: str) -> TokenArrays:
+        arr = self.tokenizer(text).to_array([LOWER, ORTH, IDX, LENGTH, IS_SPACE])
+        start = arr[:, 2].astype(np.int64)
+        sizes = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+        rows = np.searchsorted(np.cumsum(sizes) - sizes, start, side="right") - 1
+        rows[arr[:, 4] != 0] = -1
+        return TokenArrays(arr[:, 0], arr[:, 1], start, start + arr[:, 3].astype(np.int64), rows)
 
 
 @lru_cache(maxsize=8)
@@ -133,8 +218,18 @@ class LexiconMatcher:
         self.nlp = get_nlp(self.lang)
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.categories = sorted(load_lexicon(self.lang))
+        by_words: dict[tuple[int, ...], list[str]] = {}  # each phrase's LOWER hashes -> its categories
         for category, phrases in load_lexicon(self.lang).items():
-            self.matcher.add(category, list(self.nlp.tokenizer.pipe(phrases)))
+            docs = list(self.nlp.tokenizer.pipe(phrases))
+            self.matcher.add(category, docs)
+            for doc in docs:
+                words = tuple(t.lower for t in doc)
+                if words and category not in by_words.setdefault(words, []):
+                    by_words[words].append(category)
+        self._by_length = _phrases_by_length(by_words)
+        strings = self.nlp.vocab.strings
+        self._modal_hashes = np.array(sorted(strings.add(w) for w in _MODALS.get(self.lang, ())), np.uint64)
+        self._negation_hashes = np.array(sorted(strings.add(w) for w in _NEGATIONS.get(self.lang, ())), np.uint64)
 
     def find(self, text: str) -> list[LexiconHit]:
         return self.find_in_doc(self.nlp.make_doc(text))
@@ -162,6 +257,86 @@ class LexiconMatcher:
                 continue
             hits.append((strings[match_id], start, end))
         return hits
+
+
+    def find_arrays(self, tokens: TokenArrays) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """What ``find_tokens`` finds on a Doc of the same texts, on a batch's ``TokenArrays`` (no Doc): the
+        categories, first and end tokens of every hit inside one text (none spans a whitespace token or two
+        texts), ordered by first token, then end token (a phrase of two categories gives both, in the
+        lexicon's order). A hit ending in a modal that the text's next token negates is dropped, as there.
+        The phrases are found by a combined hash of their tokens' LOWER hashes, one pass per phrase length,
+        and checked word by word."""
+        lower, rows = tokens.lower, tokens.rows
+        n = len(lower)
+        found_start, found_length, found_phrase = [], [], []
+        h = np.zeros(n, np.uint64)
+        with np.errstate(over="ignore"):
+            for size in range(1, max(self._by_length, default=0) + 1):
+                m = n - size + 1
+                if m <= 0:
+                    break
+                h = h[:m] * _PHRASE_PRIME + lower[size - 1 : size - 1 + m]
+                if size not in self._by_length:
+                    continue
+                keys, words, _ = self._by_length[size]
+                at = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
+                start = np.flatnonzero(keys[at] == h)
+                if not len(start):
+                    continue
+                phrase = at[start]
+                span = start[:, None] + np.arange(size)
+                ok = (lower[span] == words[phrase]).all(axis=1)  # the words themselves, not only their hash
+                ok &= (rows[start] >= 0) & (rows[start] == rows[start + size - 1])
+                found_start.append(start[ok])
+                found_length.append(np.full(int(ok.sum()), size))
+                found_phrase.append(phrase[ok])
+        if not found_start:
+            return [], np.zeros(0, np.int64), np.zeros(0, np.int64)
+        start, size = np.concatenate(found_start), np.concatenate(found_length)
+        end = start + size
+        order = np.lexsort((end, start))
+        start, end = start[order], end[order]
+        phrase = np.concatenate(found_phrase)[order]
+        names = [self._by_length[k][2][p] for k, p in zip(size[order].tolist(), phrase.tolist(), strict=True)]
+        if len(self._modal_hashes) and len(self._negation_hashes):
+            nxt = np.minimum(end, n - 1)
+            negated = ((end < n) & (rows[nxt] == rows[end - 1]) & np.isin(lower[nxt], self._negation_hashes)
+                       & np.isin(lower[end - 1], self._modal_hashes))  # fmt: skip
+        else:
+            negated = np.zeros(len(start), bool)
+        categories, starts, ends = [], [], []
+        for cats, a, b, neg in zip(names, start.tolist(), end.tolist(), negated.tolist(), strict=True):
+            if not neg:
+                for c in cats:
+                    categories.append(c)
+                    starts.append(a)
+                    ends.append(b)
+        return categories, np.array(starts, np.int64), np.array(ends, np.int64)
+
+
+_PHRASE_PRIME = np.uint64(0x100000001B3)
+
+
+_Phrases = tuple[np.ndarray, np.ndarray, list[list[str]]]
+
+
+def _phrases_by_length(by_words: dict[tuple[int, ...], list[str]]) -> dict[int, _Phrases]:
+    """Phrases by their number of tokens: the combined hashes of their LOWER hashes (sorted, as
+    ``find_arrays`` combines a text's), the hashes themselves (a row per phrase, in that order) and each
+    one's categories."""
+    out = {}
+    for size in sorted({len(w) for w in by_words}):
+        phrases = [w for w in by_words if len(w) == size]
+        words = np.array(phrases, dtype=np.uint64).reshape(len(phrases), size)
+        keys = np.zeros(len(phrases), np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(size):
+                keys = keys * _PHRASE_PRIME + words[:, j]
+        order = np.argsort(keys, kind="stable")
+        if len(np.unique(keys)) != len(keys):  # two phrases with one combined hash: 64 bits make it unheard of
+            raise ValueError(f"lexicon phrases of {size} tokens share a hash; change _PHRASE_PRIME")
+        out[size] = (keys[order], words[order], [by_words[phrases[k]] for k in order.tolist()])
+    return out
 
 
 @lru_cache(maxsize=8)

@@ -301,11 +301,66 @@ def test_batch_tokenizer_stays_within_its_bound_and_tokenises_as_alone() -> None
     expected_flushes = [0, 1, 2, 2]  # 5 pieces fit; 5 + 5 new > 6; 5 + 3 new > 6 ("Thanks" seen); nothing new
     for texts, flushes in zip(batches, expected_flushes, strict=True):
         pieces = set(" ".join(texts).split())
-        doc = small(texts)
+        tokens = small(texts)
         assert Spy.flushes == flushes and pieces <= small._seen and len(small._seen) <= 6
-        alone = [t.text for text in texts for t in tokenizer(text) if not t.is_space]
-        assert [t.text for t in doc if not t.is_space] == alone
+        alone = [(t.text, t.lower, t.orth, k) for k, text in enumerate(texts) for t in tokenizer(text)]
+        text = "\n".join(texts)
+        assert [(text[a:b], lower, orth, row) for a, b, lower, orth, row in zip(
+            tokens.start.tolist(), tokens.end.tolist(), tokens.lower.tolist(), tokens.orth.tolist(),
+            tokens.rows.tolist(), strict=True)] == alone  # fmt: skip
     assert small._seen == {"Thanks", "ok,", "bye", "now"}  # all forgotten with the cache, then this batch's
+
+
+BATCHES = [
+    [clean_for_model(rc.text) for rc in REPLIES],
+    ["", "Hi Dana, don't!", "", "", "(order #48213) :) :-( a.m. U.S.A. 10:30am", "e-mail me@x.org! ...", ""],
+    ["We can't. Ok?", "Thanks!!!—see “you” soon… 😀👍🏽 ΟΔΟΣ İstanbul", "x", "Straße ǅemal ok.", ""],
+    [""],
+    [],
+]
+
+
+@pytest.mark.parametrize("texts", BATCHES)
+def test_batch_tokens_are_those_of_one_doc_of_the_batch(texts: list[str]) -> None:
+    """Cleaned texts are tokenised piece by piece (each piece once, then remembered): the tokens, their hashes,
+    places and replies are those of one Doc of the batch, without its whitespace tokens."""
+    tokenizer = BatchTokenizer("en")
+    fast = tokenizer(texts)
+    again = tokenizer(list(reversed(texts)))  # every piece now remembered
+    one = tokenizer._as_one_doc(texts, "\n".join(texts))
+    words = one.rows >= 0
+    assert (fast.rows >= 0).all() and len(fast.rows) == words.sum()
+    for ours, doc in zip((fast.lower, fast.orth, fast.start, fast.end, fast.rows),
+                         (one.lower, one.orth, one.start, one.end, one.rows), strict=True):  # fmt: skip
+        assert ours.tolist() == doc[words].tolist()
+    flipped = "\n".join(reversed(texts))
+    assert [flipped[a:b] for a, b in zip(again.start.tolist(), again.end.tolist(), strict=True)] == [
+        t.text for text in reversed(texts) for t in get_nlp("en").make_doc(text)
+    ]
+
+
+def test_texts_that_are_not_cleaned_are_tokenised_as_one_doc() -> None:
+    texts = ["tab\tand  two spaces", " leading", "trailing ", "   ", "new\nline"]
+    tokens = BatchTokenizer("en")(texts)
+    doc = get_nlp("en").make_doc("\n".join(texts))
+    assert tokens.lower.tolist() == [t.lower for t in doc] and (tokens.rows < 0).sum() == sum(t.is_space for t in doc)
+
+
+@pytest.mark.parametrize("texts", [*BATCHES, [rc.text for rc in REPLIES]])
+def test_lexicon_hits_on_the_batch_tokens_are_those_on_one_doc(texts: list[str]) -> None:
+    texts = [*texts, "We regret to inform you that we can not, sorry for any inconvenience. Thank",
+             "you can", "not help you can", "Hi hi!"]  # fmt: skip
+    matcher, tokenizer = get_matcher("en"), BatchTokenizer("en")
+    tokens = tokenizer(texts)
+    categories, starts, ends = matcher.find_arrays(tokens)
+    text = "\n".join(texts)
+    spans = [text[a:b] for a, b in zip(tokens.start[starts].tolist(), tokens.end[ends - 1].tolist(), strict=True)]
+    found = sorted(zip(categories, spans, strict=True))
+    doc = get_nlp("en").make_doc(text)
+    # hits inside one text ("Thank" + "you" of the next text is none; "you can" is one: "not" is the next text's)
+    assert found == sorted((c, doc[a:b].text) for c, a, b in matcher.find_tokens(doc) if "\n" not in doc[a:b].text)
+    assert ("apology_marker", "We regret to inform you") in found and ("refusal", "We regret to inform you") in found
+    assert ("done_action", "you can") in found and starts.tolist() == sorted(starts.tolist())
 
 
 def test_evidence_ranks_each_rows_contributions_as_lexsort_does() -> None:
@@ -342,7 +397,7 @@ def test_word_grams_spell_every_ngram_as_the_columns_read_it(texts: list[str]) -
     f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help!", "Sorry, we can't.")])
     tokens = _Tokens.of([clean_for_model(t) for t in texts] + ["not cleaned:\nhelp\u00a0me"])  # blanks, not spaces
     grams = f.word_grams(tokens)
-    words = [t.lower_ for t in tokens.doc if not t.is_space]
+    words = [t.lower_ for text in tokens.texts for t in get_nlp("en").make_doc(text) if not t.is_space]
     rows, cols, first, length = grams._found
     shown = [grams.text(w, k) for w, k in zip(first.tolist(), length.tolist(), strict=True)]
     assert shown == [" ".join(words[w : w + k]) for w, k in zip(first.tolist(), length.tolist(), strict=True)]
@@ -377,7 +432,7 @@ def test_word_grams_are_shown_as_the_reply_wrote_them() -> None:
     at, end, text = grams.shown(first[ok], length[ok])
     shown = dict(zip(map(tuple, np.column_stack([first[ok], length[ok]]).tolist()),
                      (text[a:b] for a, b in zip(at.tolist(), end.tolist(), strict=True)), strict=True))  # fmt: skip
-    words = [t.text for t in tokens.doc if not t.is_space]
+    words = [t.text for text in tokens.texts for t in get_nlp("en").make_doc(text) if not t.is_space]
 
     def of(*gram: str) -> str:
         at = next(w for w in range(len(words)) if tuple(words[w : w + len(gram)]) == gram)
