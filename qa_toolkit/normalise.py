@@ -154,6 +154,14 @@ def clean_body(raw: str, *, html: bool | None = None, strip_quotes: bool = True)
 # a name after ^, *, ~, / or a hyphen ("^JD", "- Sam"); one letter only right after ^, *, ~ or a hyphen ("^H",
 # "-H"), never after a space, where it could be a list item or a gate ("Terminal - B", "* B")
 SIGN_OFF_TAIL = re.compile(r"(?:\s|^)(?:[\^*~/-]\s?[A-Z][A-Za-z]{1,11}|[\^*~-][A-Z])\W{0,3}$")
+SIGN_OFF_TAIL_LONGEST = 18  # characters a match of SIGN_OFF_TAIL can have: 1 + 1 + 1 + 1 + 11 + 3
+
+
+def replace_sign_off(text: str, placeholder: str) -> str:
+    """``SIGN_OFF_TAIL.sub(placeholder, text)``, looking only at the end of ``text``, where a match must be
+    (a search from the start tries every position: about twice the time for a reply)."""
+    found = SIGN_OFF_TAIL.search(text, max(0, len(text) - SIGN_OFF_TAIL_LONGEST))
+    return text if found is None else text[: found.start()] + placeholder + text[found.end() :]
 
 # ^AB  *TMT  -KC  ~Mike  /JD  -Becky  ^cr  *KellenF at the very end of a post (after it maybe a link, an emoji,
 # a dot or a thread counter such as "1/2")

@@ -515,3 +515,16 @@ def test_sign_offs_of_one_letter_and_placeholder_words_typed_by_an_agent() -> No
     from qa_toolkit.rules import text
 
     assert templates._SIGN_OFF is normalise.SIGN_OFF_TAIL and text._SIGN_OFF is normalise.SIGN_OFF_TAIL  # one rule
+
+
+def test_sign_off_replaced_from_the_end_as_a_search_from_the_start_would() -> None:
+    from qa_toolkit.normalise import SIGN_OFF_TAIL, SIGN_OFF_TAIL_LONGEST, replace_sign_off
+
+    longest = " ^ J" + "a" * 11 + "!!!"
+    assert SIGN_OFF_TAIL.fullmatch(longest) and len(longest) == SIGN_OFF_TAIL_LONGEST  # no longer one matches
+    assert not SIGN_OFF_TAIL.fullmatch(" ^ J" + "a" * 12 + "!!!") and not SIGN_OFF_TAIL.fullmatch(" ^Ja!!!!")
+    rng = np.random.default_rng(5)
+    pieces = [" ", "^", "*", "~", "/", "-", "J", "D", "a", "b", "!", ".", " :)", "x", "\n", "Thanks", "^JD", "-H"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces, rng.integers(0, 12)))
+        assert replace_sign_off(text, " SIGNOFF") == SIGN_OFF_TAIL.sub(" SIGNOFF", text), repr(text)

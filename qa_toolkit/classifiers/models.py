@@ -317,6 +317,10 @@ def _show(found: list[str], item: str) -> None:
     """Adds ``item`` to a reply's evidence unless it reads inside an item already there (whole words,
     case-insensitively); an item it holds gives way to it ("Thanks" to "Thanks for reaching out", not "Hi"
     to "reaching out")."""
+    if not found:  # the first item (nothing to read it inside)
+        if item.strip():
+            found.append(item)
+        return
     key = item.lower()
     if not key.strip():
         return
