@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,6 +126,7 @@ class BatchTokenizer:
         if hasattr(self.tokenizer, "max_cache_size"):  # room for the other users' pieces too
             self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, 2 * max_seen)
         self._table = _PieceTable()
+        self._lock = threading.Lock()
 
     @property
     def _seen(self) -> set[str]:
@@ -140,15 +142,6 @@ class BatchTokenizer:
         # cleaned: all the whitespace in the texts is spaces, and as many pieces as single spaces between them
         if len(pieces) != per_text.sum() or len(text) - sizes.sum() != spaces.sum() + max(0, len(texts) - 1):
             return self._as_one_doc(texts, text)
-        table = self._table
-        new = [p for p in dict.fromkeys(pieces) if p not in table.index]
-        if new:
-            if len(table.index) + len(new) > self.max_seen:
-                self._table = table = _PieceTable()
-                self.tokenizer._flush_cache()
-                new = list(dict.fromkeys(pieces))
-            table.add(self.tokenizer, new)
-        ids = np.fromiter(map(table.index.__getitem__, pieces), np.int64, len(pieces))
         # each piece's first character: after its text's start, the pieces before it in that text and a space each
         text_of = np.repeat(np.arange(len(texts)), per_text)
         before = np.cumsum(sizes + 1) - (sizes + 1)
@@ -156,10 +149,20 @@ class BatchTokenizer:
         text_size = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
         text_start = np.cumsum(text_size) - text_size
         piece_start = text_start[text_of] + before - before[first_piece[text_of]]
-        count = table.count[ids]
-        piece = np.repeat(np.arange(len(ids)), count)
-        flat = table.first[ids][piece] + np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
-        tokens = table.tokens[flat]
+        with self._lock:  # one tokenizer serves every thread (the app's sessions): its table changes as it reads
+            table = self._table
+            new = [p for p in dict.fromkeys(pieces) if p not in table.index]
+            if new:
+                if len(table.index) + len(new) > self.max_seen:
+                    self._table = table = _PieceTable()
+                    self.tokenizer._flush_cache()
+                    new = list(dict.fromkeys(pieces))
+                table.add(self.tokenizer, new)
+            ids = np.fromiter(map(table.index.__getitem__, pieces), np.int64, len(pieces))
+            count = table.count[ids]
+            piece = np.repeat(np.arange(len(ids)), count)
+            flat = table.first[ids][piece] + np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
+            tokens = table.tokens[flat]
         start = piece_start[piece] + tokens[:, 2]
         return TokenArrays(tokens[:, 0].view(np.uint64), tokens[:, 1].view(np.uint64), start, start + tokens[:, 3],
                            text_of[piece])  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from importlib.resources import files
 
 import numpy as np
@@ -528,3 +529,21 @@ def test_sign_off_replaced_from_the_end_as_a_search_from_the_start_would() -> No
     for _ in range(3000):
         text = "".join(rng.choice(pieces, rng.integers(0, 12)))
         assert replace_sign_off(text, " SIGNOFF") == SIGN_OFF_TAIL.sub(" SIGNOFF", text), repr(text)
+
+
+def test_batch_tokenizer_shared_by_threads_gives_each_its_own_tokens() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(7)
+    words = [f"{w}{k}" for w in ("order", "Sorry", "can't", "(ok)", "a.m.", "x@y") for k in range(300)]
+    batches = [[" ".join(rng.choice(words, 8)) for _ in range(30)] for _ in range(120)]
+    alone = [[t.lower for text in batch for t in get_nlp("en").make_doc(text)] for batch in batches]
+    shared = BatchTokenizer("en", max_seen=400)  # forgets its pieces often, while other threads read
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch all the time: without the tokenizer's lock this fails
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            found = list(pool.map(lambda batch: shared(batch).lower.tolist(), batches * 3))
+    finally:
+        sys.setswitchinterval(interval)
+    assert found == alone * 3
