@@ -159,8 +159,9 @@ SIGN_OFF_TAIL_LONGEST = 18  # characters a match of SIGN_OFF_TAIL can have: 1 + 
 
 def replace_sign_off(text: str, placeholder: str) -> str:
     """``SIGN_OFF_TAIL.sub(placeholder, text)``, looking only at the end of ``text``, where a match must be
-    (a search from the start tries every position: about twice the time for a reply)."""
-    found = SIGN_OFF_TAIL.search(text, max(0, len(text) - SIGN_OFF_TAIL_LONGEST))
+    (a search from the start tries every position: about twice the time for a reply). One character more
+    than the longest match: ``$`` also matches before a final newline."""
+    found = SIGN_OFF_TAIL.search(text, max(0, len(text) - SIGN_OFF_TAIL_LONGEST - 1))
     return text if found is None else text[: found.start()] + placeholder + text[found.end() :]
 
 # ^AB  *TMT  -KC  ~Mike  /JD  -Becky  ^cr  *KellenF at the very end of a post (after it maybe a link, an emoji,

@@ -2,13 +2,15 @@
 real replies in the same run (the issue's target: a ratio of at least 1.0). Both run in this one process,
 one after the other, on one core: no parallelism on either side.
 
-    python scripts/bench_scoring.py --replies 20000
-Needs ../shared/data (the replies).
+    python scripts/bench_scoring.py --replies 20000 [--write-cards]
+Needs ../shared/data (the replies). ``--write-cards`` records the run as ``speed`` in the four model cards
+(``qa-toolkit evaluate`` keeps it; ``qa-toolkit train`` writes new cards, so rerun it after training).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import resource
 import time
 
@@ -23,6 +25,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--replies", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--write-cards", action="store_true", help="record this run as `speed` in the model cards")
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
@@ -56,6 +59,38 @@ def main() -> None:
     print(f"labels with evidence: {n_evidence / max(1, n_labels):.1%} (apology 'none', which shows none, left out)")
     q = len(rss) // 4
     print(f"peak RSS after the first quarter of batches {rss[q]:,.0f} MB, at the end {rss[-1]:,.0f} MB")
+    if args.write_cards:
+        write_speed(
+            {
+                "benchmark": "scripts/bench_scoring.py",
+                "measures": "the four labels together, evidence included, against VADER's compound score",
+                "date": datetime.date.today().isoformat(),
+                "replies": len(items),
+                "source": "twcs-airlines train (real replies, each with the conversation before it)",
+                "batch": args.batch,
+                "replies_per_second": round(len(items) / t_ours),
+                "vader_replies_per_second": round(len(items) / t_vader),
+                "ratio": round(t_vader / t_ours, 3),
+                "target_ratio": 1.0,
+                "peak_rss_mb_after_first_quarter": round(rss[q]),
+                "peak_rss_mb_at_end": round(rss[-1]),
+                "labels_with_evidence": round(n_evidence / max(1, n_labels), 4),
+                "note": "one run, one process, one core for each side; on a shared machine runs vary by up to a "
+                "third (models/README.md has several side by side)",
+            }
+        )
+
+
+def write_speed(speed: dict) -> None:
+    """The run's figures as ``speed`` in each of the four model cards (their other entries kept)."""
+    from qa_toolkit.classifiers.artefacts import MODELS_DIR, model_dir, read_card, write_card
+    from qa_toolkit.classifiers.models import LABEL_SETS
+
+    for name in LABEL_SETS:
+        card = read_card(name, MODELS_DIR)
+        card["speed"] = speed
+        write_card(model_dir(name, MODELS_DIR), card)
+        print(f"wrote speed into {model_dir(name, MODELS_DIR) / 'card.json'}")
 
 
 if __name__ == "__main__":

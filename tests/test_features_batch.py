@@ -526,8 +526,8 @@ def test_sign_off_replaced_from_the_end_as_a_search_from_the_start_would() -> No
     assert not SIGN_OFF_TAIL.fullmatch(" ^ J" + "a" * 12 + "!!!") and not SIGN_OFF_TAIL.fullmatch(" ^Ja!!!!")
     rng = np.random.default_rng(5)
     pieces = [" ", "^", "*", "~", "/", "-", "J", "D", "a", "b", "!", ".", " :)", "x", "\n", "Thanks", "^JD", "-H"]
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces, rng.integers(0, 12)))
+    texts = ["".join(rng.choice(pieces, rng.integers(0, 12))) for _ in range(3000)] + [longest, longest + "\n"]
+    for text in texts:
         assert replace_sign_off(text, " SIGNOFF") == SIGN_OFF_TAIL.sub(" SIGNOFF", text), repr(text)
 
 
@@ -547,3 +547,17 @@ def test_batch_tokenizer_shared_by_threads_gives_each_its_own_tokens() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert found == alone * 3
+
+
+def test_a_pieces_tokens_do_not_depend_on_its_neighbours() -> None:
+    """In one Doc, spaCy's special-case pass can read an emoticon across two pieces (":)" + ")" as ":))") and
+    split both differently; the batch tokenizer gives each piece the tokens it gets alone, whatever batch it
+    was first met in."""
+    alone = [t.text for t in get_nlp("en").make_doc("Delta:)")]
+    for first in (["Thanks Delta:)", ") see you"], ["Thanks Delta:) )"], ["ok (", "Delta:)"]):
+        tokenizer = BatchTokenizer("en")
+        tokenizer(first)
+        tokens = tokenizer(["Thanks Delta:) )"])
+        assert ["Thanks Delta:) )"[a:b] for a, b in zip(tokens.start.tolist(), tokens.end.tolist(), strict=True)] == [
+            "Thanks", *alone, ")"
+        ]
