@@ -268,7 +268,6 @@ class LexiconMatcher:
             hits.append((strings[match_id], start, end))
         return hits
 
-
     def find_arrays(self, tokens: TokenArrays) -> tuple[list[str], np.ndarray, np.ndarray]:
         """What ``find_tokens`` finds on a Doc of the same texts, on a batch's ``TokenArrays`` (no Doc): the
         categories, first and end tokens of every hit inside one text (none spans a whitespace token or two

@@ -164,6 +164,7 @@ def replace_sign_off(text: str, placeholder: str) -> str:
     found = SIGN_OFF_TAIL.search(text, max(0, len(text) - SIGN_OFF_TAIL_LONGEST - 1))
     return text if found is None else text[: found.start()] + placeholder + text[found.end() :]
 
+
 # ^AB  *TMT  -KC  ~Mike  /JD  -Becky  ^cr  *KellenF at the very end of a post (after it maybe a link, an emoji,
 # a dot or a thread counter such as "1/2")
 _SIGNATURE = re.compile(r"(?:^|\s|[^\w\s])([\^*~/]|-|–)\s?([A-Za-z][A-Za-z]{0,11})[.!\s\W]{0,3}$")
