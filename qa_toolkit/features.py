@@ -242,18 +242,36 @@ class _Tokens:
     texts: Sequence[str]
     text: str  # the texts joined by newlines
     arrays: TokenArrays
-    rows: np.ndarray
-    lower: np.ndarray  # each token's LOWER hash
-    orth: np.ndarray  # and ORTH hash (as written)
-    start: np.ndarray  # each token's first and last character + 1 in ``text``
-    end: np.ndarray
     # the word n-grams found by a featurizer, by its (n-gram range, columns): ``WordGrams``
     word_grams: dict[tuple[tuple[int, int], int], WordGrams] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _Tokens:
-        arrays = get_batch_tokenizer("en")(texts)
-        return cls(texts, "\n".join(texts), arrays, arrays.rows, arrays.lower, arrays.orth, arrays.start, arrays.end)
+        return cls(texts, "\n".join(texts), get_batch_tokenizer("en")(texts))
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.arrays.rows
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Each token's LOWER hash."""
+        return self.arrays.lower
+
+    @property
+    def orth(self) -> np.ndarray:
+        """Each token's ORTH hash (as written)."""
+        return self.arrays.orth
+
+    @property
+    def start(self) -> np.ndarray:
+        """Each token's first character in ``text``."""
+        return self.arrays.start
+
+    @property
+    def end(self) -> np.ndarray:
+        """Each token's last character + 1 in ``text``."""
+        return self.arrays.end
 
 
 class WordGrams:
@@ -488,10 +506,10 @@ class DenseBatch:
         others' in their own language."""
         tokens = self.tokens
         langs = [r.language if r.language in LEXICON_LANGUAGES else "en" for r in replies]
-        categories, starts_, ends_ = get_matcher("en").find_arrays(tokens.arrays)
+        categories, starts_, ends_ = get_matcher("en").find_arrays(tokens.arrays)  # each inside one reply
         cols = np.fromiter((_LEX.get(c, -1) for c in categories), dtype=np.int64, count=len(categories))
         rows = tokens.rows[starts_]
-        keep = (cols >= 0) & (rows >= 0) & (rows == tokens.rows[ends_ - 1])
+        keep = cols >= 0
         keep[keep] = np.array([langs[i] == "en" for i in rows[keep].tolist()], dtype=bool)
         self._hits = rows[keep], cols[keep], starts_[keep], ends_[keep]  # in reply order
         np.add.at(self.values, (self._hits[0], self._hits[1]), 1.0)
