@@ -76,7 +76,7 @@ def main() -> None:
                 "peak_rss_mb_at_end": round(rss[-1]),
                 "labels_with_evidence": round(n_evidence / max(1, n_labels), 4),
                 "note": "one run, one process, one core for each side; on a shared machine runs vary by up to a "
-                "third (models/README.md has several side by side)",
+                "half (models/README.md has several side by side)",
             }
         )
 
