@@ -233,45 +233,20 @@ _SIF = 1e-3  # the smoothing of the word vectors' inverse-frequency weights
 _SEP = "\x00"  # joins a batch's texts for the regexes above: none of them matches it, so no match spans two
 
 
-@dataclass
-class _Tokens:
-    """A batch of cleaned replies tokenised (``BatchTokenizer``): each token's reply (-1 for a whitespace token,
-    which only texts that are not cleaned have), LOWER and ORTH hash, first and end character in the texts
-    joined by newlines."""
+@dataclass(frozen=True)
+class _Tokens(TokenArrays):
+    """A batch of cleaned replies tokenised (``BatchTokenizer``): its ``TokenArrays`` (each token's reply, -1
+    for a whitespace token, which only texts that are not cleaned have; LOWER and ORTH hash; first and end
+    character in ``text``), with the texts."""
 
-    texts: Sequence[str]
-    text: str  # the texts joined by newlines
-    arrays: TokenArrays
+    texts: Sequence[str] = ()
+    text: str = ""  # the texts joined by newlines
     # the word n-grams found by a featurizer, by its (n-gram range, columns): ``WordGrams``
     word_grams: dict[tuple[tuple[int, int], int], WordGrams] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _Tokens:
-        return cls(texts, "\n".join(texts), get_batch_tokenizer("en")(texts))
-
-    @property
-    def rows(self) -> np.ndarray:
-        return self.arrays.rows
-
-    @property
-    def lower(self) -> np.ndarray:
-        """Each token's LOWER hash."""
-        return self.arrays.lower
-
-    @property
-    def orth(self) -> np.ndarray:
-        """Each token's ORTH hash (as written)."""
-        return self.arrays.orth
-
-    @property
-    def start(self) -> np.ndarray:
-        """Each token's first character in ``text``."""
-        return self.arrays.start
-
-    @property
-    def end(self) -> np.ndarray:
-        """Each token's last character + 1 in ``text``."""
-        return self.arrays.end
+        return cls(**vars(get_batch_tokenizer("en")(texts)), texts=texts, text="\n".join(texts))
 
 
 class WordGrams:
@@ -506,7 +481,7 @@ class DenseBatch:
         others' in their own language."""
         tokens = self.tokens
         langs = [r.language if r.language in LEXICON_LANGUAGES else "en" for r in replies]
-        categories, starts_, ends_ = get_matcher("en").find_arrays(tokens.arrays)  # each inside one reply
+        categories, starts_, ends_ = get_matcher("en").find_arrays(tokens)  # each inside one reply
         cols = np.fromiter((_LEX.get(c, -1) for c in categories), dtype=np.int64, count=len(categories))
         rows = tokens.rows[starts_]
         keep = cols >= 0
