@@ -43,10 +43,12 @@ demo: var/demo.scored
 	QA_TOOLKIT_DB=$(DEMO_DB) $(BIN)/qa-toolkit app --db $(DEMO_DB) $(if $(PORT),--port $(PORT))
 
 lint: setup
-	$(BIN)/ruff check qa_toolkit tests scripts
+	$(BIN)/ruff check qa_toolkit tests scripts app_streamlit.py
+	$(BIN)/ruff format --check qa_toolkit tests scripts app_streamlit.py
 
 test: setup
-	$(BIN)/ruff check qa_toolkit tests scripts
+	$(BIN)/ruff check qa_toolkit tests scripts app_streamlit.py
+	$(BIN)/ruff format --check qa_toolkit tests scripts app_streamlit.py
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -694,7 +694,11 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def _ngram_columns(
-    units: np.ndarray, groups: np.ndarray, rows: np.ndarray, ngrams: tuple[int, int], n_features: int,
+    units: np.ndarray,
+    groups: np.ndarray,
+    rows: np.ndarray,
+    ngrams: tuple[int, int],
+    n_features: int,
     where: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every n-gram of ``units`` (uint64 per token or character) that stays inside one
@@ -807,8 +811,7 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         where: list[np.ndarray] = []
         grams = _ngram_columns(units, rows, rows, self.word_ngrams, self.n_features, where)
         word = _counts(*grams, n, self.n_features)
-        tokens.word_grams[tuple(self.word_ngrams), self.n_features] = WordGrams(tokens, *grams, *where,
-                                                                                self.n_features)
+        tokens.word_grams[tuple(self.word_ngrams), self.n_features] = WordGrams(tokens, *grams, *where, self.n_features)
         char = None
         if self.char_ngrams is not None:
             units, groups, rows = _char_units(tokens.texts)

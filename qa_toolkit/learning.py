@@ -510,9 +510,7 @@ def _card(
         **card_notes(name),
         "training_data": {
             "replies": fitted.rows[name],
-            "label_files": (
-                training_label_files() if base is not None else []
-            ),
+            "label_files": (training_label_files() if base is not None else []),
             "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)"
             if base is not None
             else "none: ../shared/data was not there",

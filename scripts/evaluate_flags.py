@@ -275,9 +275,7 @@ def print_evaluation(title: str, ev: dict) -> None:
 
 def training_conversations(paths: Iterable[Path]) -> set[str]:
     """Threads (``<split>:<conversation>``) holding a reply that is a classifier training label."""
-    return {
-        str(item["item"]).split("#", 1)[0] for path in paths for item in read_labels(path) if "item" in item
-    }
+    return {str(item["item"]).split("#", 1)[0] for path in paths for item in read_labels(path) if "item" in item}
 
 
 def subsets_of(name: str, labels: list[dict], training: set[str] = frozenset()) -> dict[str, list[dict]]:

@@ -71,8 +71,13 @@ def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", type=json.loads, default=CANDIDATES)
-    ap.add_argument("--C", type=float, nargs="+", default=None,
-                    help="inverse regularisation, one run each (default 2.0; with --shipped, each label's own)")
+    ap.add_argument(
+        "--C",
+        type=float,
+        nargs="+",
+        default=None,
+        help="inverse regularisation, one run each (default 2.0; with --shipped, each label's own)",
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--labels", nargs="*", default=list(LABEL_SETS), help="which labels to evaluate")
@@ -117,8 +122,7 @@ def main() -> None:
     for config, C, extra in itertools.product(args.configs, Cs, extras):
         t0 = time.time()
         runs = Parallel(n_jobs=args.jobs)(
-            delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped)
-            for tr, te in folds
+            delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped) for tr, te in folds
         )
         scores, unfriendly = [], "-"  # unfriendly F1 only when tone is evaluated
         for name in args.labels:

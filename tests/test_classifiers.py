@@ -66,10 +66,9 @@ def test_featurizer_follows_the_scikit_learn_contract(tmp_path: Path) -> None:
     assert (X != again).nnz == 0
     assert X.shape == (2, 2 * 2**12 + len(f.dense_names_) + 64) and f.n_columns == X.shape[1]
     assert f.fingerprint() == pickle.loads(pickle.dumps(f)).fingerprint()
-    assert (
-        ReplyFeaturizer(n_features=2**12, char_ngrams=(3, 4), vector_weight=None).fit(replies(WARM)).n_columns
-        == 2 * 2**12 + len(DENSE_NAMES)
-    )
+    assert ReplyFeaturizer(n_features=2**12, char_ngrams=(3, 4), vector_weight=None).fit(
+        replies(WARM)
+    ).n_columns == 2 * 2**12 + len(DENSE_NAMES)
 
 
 def test_word_vectors_put_related_replies_close_together() -> None:

@@ -460,7 +460,6 @@ def test_coaching_sets(store: tuple[Engine, dict[str, int]]) -> None:
 def test_an_older_store_gets_indexes_added_since(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
-
     path = tmp_path / "old.db"
     get_engine(f"sqlite:///{path}")
     with sqlite3.connect(path) as con:

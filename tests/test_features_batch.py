@@ -62,13 +62,18 @@ REPLIES = [
     ReplyContext("As we already told you, you should have checked the parcel. Not our problem.", CUSTOMER, None),
     ReplyContext("Sorry, Dana. Kettle kettle KETTLE, lid #48213-B x2 ²3", CUSTOMER, "xx"),
     ReplyContext("I'm sorry!!! Don't worry :) we'll fix it... won't we? Hi, Bob.", THREAD),
-    ReplyContext("@delta Could you please DM us? By the way, I think in fact you can. So what now? Great! "
-                 "Pls can u check. The point is that you. Please", THREAD),
+    ReplyContext(
+        "@delta Could you please DM us? By the way, I think in fact you can. So what now? Great! "
+        "Pls can u check. The point is that you. Please",
+        THREAD,
+    ),
     ReplyContext("by the way could", CUSTOMER),  # "could" + the next reply's "you": no phrase spans two
     ReplyContext("you.", CUSTOMER, "en"),
     # runs of dots and of "\u2026" end sentences; the word "handle" is a word, the handle placeholder is not
-    ReplyContext("I could handle u later.... Please wait\u2026 So sorry...... Please hold\u2026\u2026 So sorry. "
-                 "@bob please", CUSTOMER),
+    ReplyContext(
+        "I could handle u later.... Please wait\u2026 So sorry...... Please hold\u2026\u2026 So sorry. @bob please",
+        CUSTOMER,
+    ),
 ]
 
 
@@ -495,8 +500,10 @@ def test_a_negated_modal_is_no_lexicon_hit() -> None:
     assert ("refusal", "We can not") in found  # a phrase that holds its own negation still matches
     fee = get_matcher("en").find("The fee is not due.")  # only a modal is negated so: this still answers
     assert ("done_action", "The fee is") in [(h.category, h.text) for h in fee]
-    for lang, negated, plain in (("nl", "U kunt niet annuleren.", "U kunt het formulier gebruiken."),
-                                 ("de", "Sie können nicht stornieren.", "Sie können das Formular nutzen.")):
+    for lang, negated, plain in (
+        ("nl", "U kunt niet annuleren.", "U kunt het formulier gebruiken."),
+        ("de", "Sie können nicht stornieren.", "Sie können das Formular nutzen."),
+    ):
         assert "done_action" not in {h.category for h in get_matcher(lang).find(negated)}, negated
         assert "done_action" in {h.category for h in get_matcher(lang).find(plain)}, plain
     view = dense_features(ReplyContext("You cannot change it.", CUSTOMER))
@@ -559,5 +566,7 @@ def test_a_pieces_tokens_do_not_depend_on_its_neighbours() -> None:
         tokenizer(first)
         tokens = tokenizer(["Thanks Delta:) )"])
         assert ["Thanks Delta:) )"[a:b] for a, b in zip(tokens.start.tolist(), tokens.end.tolist(), strict=True)] == [
-            "Thanks", *alone, ")"
+            "Thanks",
+            *alone,
+            ")",
         ]

@@ -49,11 +49,16 @@ def test_a_round_merges_in_batch_order_with_labeller_and_sampling(tmp_path: Path
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (lambda w: (w / "out" / "r-01.X1.jsonl").write_text(json.dumps(reading(item="a#1")) + "\n"),
-         "the items differ from those of"),
-        (lambda w: (w / "out" / "r-01.X1.jsonl").write_text(
-            json.dumps(reading(item="a#1")) + "\n" + json.dumps(reading(item="a#2", tone="rude")) + "\n"),
-         "r-01.X1.jsonl: a#2: tone 'rude' is not one of"),
+        (
+            lambda w: (w / "out" / "r-01.X1.jsonl").write_text(json.dumps(reading(item="a#1")) + "\n"),
+            "the items differ from those of",
+        ),
+        (
+            lambda w: (w / "out" / "r-01.X1.jsonl").write_text(
+                json.dumps(reading(item="a#1")) + "\n" + json.dumps(reading(item="a#2", tone="rude")) + "\n"
+            ),
+            "r-01.X1.jsonl: a#2: tone 'rude' is not one of",
+        ),
         (lambda w: (w / "out" / "r-01.Y9.jsonl").write_text(""), "r-01: 2 labellers' files"),
         (lambda w: (w / "out" / "r-01.X1.jsonl").unlink(), "r-01: 0 labellers' files"),
     ],

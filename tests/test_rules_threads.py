@@ -282,8 +282,12 @@ def test_unfriendly_reply_strong_weak_and_labelled() -> None:
     assert run("unfriendly_reply.v1", conv(m("customer", "Hi"), m("agent", "Happy to help! Have a great day."))) is None
     several = run(
         "unfriendly_reply.v1",
-        conv(m("customer", "Still broken"), m("agent", "As we already told you, reinstall it."), m("customer", "?"),
-             m("agent", "As we already told you, reinstall it.")),  # fmt: skip
+        conv(
+            m("customer", "Still broken"),
+            m("agent", "As we already told you, reinstall it."),
+            m("customer", "?"),
+            m("agent", "As we already told you, reinstall it."),
+        ),  # fmt: skip
     )
     assert several is not None and several.reason.startswith("2 unfriendly replies")
 

@@ -82,9 +82,7 @@ def _conversations(url: str, f: QueueFilters, drill: TrendDrill) -> tuple[list[d
 def time_zones() -> list[str]:
     """The IANA region zones this machine knows ('Europe/Amsterdam' ...), sorted, with UTC: not the legacy
     and tooling names ('posixrules', 'Factory', 'posix/...', 'right/...') that PostgreSQL may not know."""
-    regions = {
-        z for z in available_timezones() if "/" in z and not z.startswith(("posix/", "right/", "SystemV/"))
-    }
+    regions = {z for z in available_timezones() if "/" in z and not z.startswith(("posix/", "right/", "SystemV/"))}
     return sorted(regions | {DEFAULT_TZ})
 
 

@@ -91,21 +91,25 @@ def make_tone_pipeline(*, C: float = 2.0, tune_decisions: bool = True, skip: tup
     return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, auxiliary_weight=auxiliary_weight, **featurizer)
 
 
-def make_personalisation_pipeline(*, C: float = 10.0, tune_decisions: bool = True,
-                                   skip: tuple[str, ...] = ("strategies",),
-                                   **featurizer: Any) -> Pipeline:
+def make_personalisation_pipeline(
+    *, C: float = 10.0, tune_decisions: bool = True, skip: tuple[str, ...] = ("strategies",), **featurizer: Any
+) -> Pipeline:
     return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, **featurizer)
 
 
-def make_apology_pipeline(*, C: float = 4.0, tune_decisions: bool = True,
-                          skip: tuple[str, ...] = ("vectors", "strategies"),
-                          **featurizer: Any) -> Pipeline:
+def make_apology_pipeline(
+    *, C: float = 4.0, tune_decisions: bool = True, skip: tuple[str, ...] = ("vectors", "strategies"), **featurizer: Any
+) -> Pipeline:
     return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, **featurizer)
 
 
-def make_resolution_pipeline(*, C: float = 10.0, tune_decisions: bool = True,
-                             skip: tuple[str, ...] = ("vectors", "strategies"),
-                             **featurizer: Any) -> Pipeline:
+def make_resolution_pipeline(
+    *,
+    C: float = 10.0,
+    tune_decisions: bool = True,
+    skip: tuple[str, ...] = ("vectors", "strategies"),
+    **featurizer: Any,
+) -> Pipeline:
     return _pipeline(C=C, tune_decisions=tune_decisions, skip=skip, **featurizer)
 
 

@@ -131,8 +131,7 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
         "accuracy": float(np.mean(truth == np.array(y_pred))),
         "ece": expected_calibration_error(proba, y_true, classes, y_pred=y_pred),
         "per_class": {
-            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i]),
-                **ranking[c]}
+            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i]), **ranking[c]}
             for i, c in enumerate(labels)
         },
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
@@ -256,8 +255,10 @@ def word_vectors_note(featurizer: Any, clf: Any = None) -> str | None:
     if featurizer.vector_weight is None:
         return None
     if clf is not None and "vectors" in clf.skipped_blocks():
-        return ("not read by this model (it skips the 'vectors' block: cross-validation on the training labels "
-                "found they help personalisation only; the shared featurizer still computes them)")
+        return (
+            "not read by this model (it skips the 'vectors' block: cross-validation on the training labels "
+            "found they help personalisation only; the shared featurizer still computes them)"
+        )
     return (f"models/word-vectors-v1/vectors.npz (sha256 {featurizer.vectors_digest_[:16]}...): "
             f"{len(featurizer.vector_mean_)} dimensions, static vectors of all-MiniLM-L6-v2's vocabulary, weight "
             f"{featurizer.vector_weight}")  # fmt: skip

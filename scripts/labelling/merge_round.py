@@ -70,8 +70,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--prefix", required=True)
-    ap.add_argument("--set", dest="which", choices=["train", "eval"], default="train",
-                    help="append to labels/train-extra.jsonl (train) or to the evaluation set (eval)")
+    ap.add_argument(
+        "--set",
+        dest="which",
+        choices=["train", "eval"],
+        default="train",
+        help="append to labels/train-extra.jsonl (train) or to the evaluation set (eval)",
+    )
     args = ap.parse_args()
     data = shared_data_dir()
     if data is None:
