@@ -9,6 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import review_builder as rb
 from store_builder import write_scorecards
@@ -155,3 +156,19 @@ def test_only_admins_may_retrain_switch_or_rescore(env: tuple[Path, Path], monke
     at.run()
     assert not at.info and not button(at, "Retrain with reviews").disabled
     assert not button(at, "Score them again").disabled
+
+
+def test_the_models_table_shows_each_cards_bootstrap_interval(tmp_path: Path) -> None:
+    from qa_toolkit.app.admin_view import active_models_frame
+
+    for name in LABEL_SETS:
+        folder = model_dir(name, tmp_path)
+        folder.mkdir(parents=True)
+        metrics = {"macro_f1": 0.7, "n": 1177}
+        if name == "tone":  # cards written before the intervals have none
+            metrics["bootstrap"] = {"level": 0.95, "resamples": 2000, "macro_f1": [0.6504, 0.7449], "f1": {}}
+        (folder / "card.json").write_text(json.dumps({"name": f"{name}-v1", "metrics": metrics}))
+    table = active_models_frame(tmp_path).set_index("label")
+    assert table.loc["tone", "95% interval"] == "0.650-0.745"
+    assert pd.isna(table.loc["apology", "95% interval"])
+    assert table.loc["tone", "macro-F1 (evaluation set)"] == 0.7

@@ -15,13 +15,20 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from qa_toolkit.classifiers import LABEL_SETS, ReplyClassifier, make_pipeline_for
 from qa_toolkit.classifiers.artefacts import load_all, read_card
 from qa_toolkit.classifiers.estimator import CalibratedLinear, tune_decision_weights
 from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
-from qa_toolkit.classifiers.training import expected_calibration_error
+from qa_toolkit.classifiers.training import (
+    evaluate_predictions,
+    expected_calibration_error,
+    f1_intervals,
+    f1_of_resamples,
+    format_report,
+)
 from qa_toolkit.cli import app
 from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, dense_features
 from qa_toolkit.nlp import clean_for_model, get_nlp
@@ -587,6 +594,43 @@ def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -
     assert auxiliary_examples("apology", tmp_path) is None
     with pytest.raises(FileNotFoundError, match="wikipedia.annotated.csv"):
         politeness_extremes(tmp_path, "wikipedia")
+
+
+def test_f1_of_resamples_is_sklearns_f1_of_each_resample() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 3, 200)
+    pred = np.where(rng.random(200) < 0.7, truth, rng.integers(0, 3, 200))
+    draws = rng.integers(0, 200, size=(25, 200))
+    draws[0] = 0  # every draw the same reply: two classes neither true nor predicted get 0
+    got = f1_of_resamples(truth, pred, 3, draws)
+    assert got.shape == (25, 3)
+    for row, idx in zip(got, draws, strict=True):
+        expected = f1_score(truth[idx], pred[idx], labels=[0, 1, 2], average=None, zero_division=0)
+        assert row == pytest.approx(expected)
+
+
+def test_f1_intervals_cover_the_figure_and_widen_for_a_rare_class() -> None:
+    labels = ["friendly", "neutral", "unfriendly"]
+    y = ["friendly"] * 300 + ["neutral"] * 300 + ["unfriendly"] * 20
+    perfect = f1_intervals(y, y, labels)
+    assert perfect["macro_f1"] == [1.0, 1.0] and perfect["f1"]["unfriendly"] == [1.0, 1.0]
+    pred = list(y)
+    for i in range(0, 300, 10):  # a tenth of the friendly replies called neutral
+        pred[i] = "neutral"
+    for i in range(600, 610):  # half the unfriendly ones missed
+        pred[i] = "neutral"
+    out = f1_intervals(y, pred, labels)
+    assert out["level"] == 0.95 and out["resamples"] == 2000
+    point = f1_score(y, pred, labels=labels, average="macro")
+    lo, hi = out["macro_f1"]
+    assert lo < point < hi
+    width = {c: b - a for c, (a, b) in out["f1"].items()}
+    assert width["unfriendly"] > 3 * width["friendly"]
+    assert f1_intervals(y, pred, labels) == out  # seeded: the same figures every run
+    proba = np.full((len(y), 3), 1 / 3)
+    figures = evaluate_predictions(y, pred, proba, labels)
+    assert figures["bootstrap"] == out
+    assert f"bootstrap interval {lo:.3f}-{hi:.3f}" in format_report("tone", figures, figures)
 
 
 def test_expected_calibration_error() -> None:

@@ -134,10 +134,16 @@ def active_models_frame(models_dir: Path) -> pd.DataFrame:
                 "trained on": training.get("replies"),
                 "of which from reviews": (training.get("review_examples") or {}).get("replies", 0),
                 "macro-F1 (evaluation set)": None if "macro_f1" not in metrics else round(metrics["macro_f1"], 3),
+                "95% interval": _interval((metrics.get("bootstrap") or {}).get("macro_f1")),
                 "evaluated on": metrics.get("n"),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _interval(bounds: list[float] | None) -> str | None:
+    """A card's bootstrap interval as "0.650-0.745" (cards written before intervals have none)."""
+    return None if not bounds else f"{bounds[0]:.3f}-{bounds[1]:.3f}"
 
 
 def render() -> None:

@@ -109,12 +109,51 @@ def expected_calibration_error(
     return float(ece)
 
 
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def f1_of_resamples(truth: np.ndarray, pred: np.ndarray, k: int, resamples: np.ndarray) -> np.ndarray:
+    """Per-class F1 of each resample (a row of ``resamples`` holds indices into ``truth``/``pred``, which hold
+    class numbers 0..k-1): one row of k F1s per resample, as ``f1_score(average=None, zero_division=0)``
+    gives for that resample (a class neither in the truth nor predicted gets 0)."""
+    b = len(resamples)
+    codes = (np.arange(b)[:, None] * k * k + truth[resamples] * k + pred[resamples]).ravel()
+    confusion = np.bincount(codes, minlength=b * k * k).reshape(b, k, k)
+    tp = np.diagonal(confusion, axis1=1, axis2=2).astype(float)
+    wrong = confusion.sum(axis=1) + confusion.sum(axis=2) - 2 * tp  # false positives + false negatives
+    denominator = 2 * tp + wrong
+    return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+
+
+def f1_intervals(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str], *,
+                 resamples: int = BOOTSTRAP_RESAMPLES, level: float = 0.95, seed: int = 0) -> dict:  # fmt: skip
+    """Percentile bootstrap intervals (replies drawn with replacement, a fixed seed) of macro-F1 and of each
+    class's F1: how far the figures could move on another evaluation set of the same size. A rare class
+    (24 unfriendly replies, say) gets a wide one."""
+    index = {c: i for i, c in enumerate(labels)}
+    truth = np.array([index[c] for c in y_true], np.int64)
+    pred = np.array([index[c] for c in y_pred], np.int64)
+    draws = np.random.default_rng(seed).integers(0, len(truth), size=(resamples, len(truth)))
+    per_class = f1_of_resamples(truth, pred, len(labels), draws)
+    tails = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+
+    def interval(values: np.ndarray) -> list[float]:
+        return [float(v) for v in np.percentile(values, tails)]
+
+    return {
+        "level": level,
+        "resamples": resamples,
+        "macro_f1": interval(per_class.mean(axis=1)),
+        "f1": {c: interval(per_class[:, i]) for i, c in enumerate(labels)},
+    }
+
+
 def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np.ndarray,
                          classes: Sequence[str]) -> dict:  # fmt: skip
     """Per-class precision/recall/F1/support, macro-F1, accuracy, ECE and the confusion matrix, plus how
     well each class's probability ranks the replies (what a reviewer reading the most likely ones first
     gets): average precision, and how many of the class are among the 5% and 10% of replies most likely
-    to be it."""
+    to be it; and bootstrap intervals of macro-F1 and the per-class F1s (``f1_intervals``)."""
     labels = list(classes)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     truth = np.array(y_true)
@@ -135,6 +174,7 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
             for i, c in enumerate(labels)
         },
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+        "bootstrap": f1_intervals(y_true, y_pred, labels) if len(y_true) else None,
     }
 
 
@@ -391,17 +431,23 @@ def format_report(name: str, whole: dict, sample: dict, adjudicated: dict | None
     for title, m in (("first labels", whole), ("adjudicated labels", adjudicated)):
         if m is None:
             continue
-        lines.append(f"  against the {title}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, "
+        boot = m.get("bootstrap")
+        spread = ""
+        if boot:
+            lo, hi = boot["macro_f1"]
+            spread = f" ({boot['level']:.0%} bootstrap interval {lo:.3f}-{hi:.3f})"
+        lines.append(f"  against the {title}: macro-F1 {m['macro_f1']:.3f}{spread}, accuracy {m['accuracy']:.3f}, "
                      f"ECE {m['ece']:.3f}")  # fmt: skip
-        lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s} {'AP':>6s} "
-                     f"{'top 5%':>7s} {'top 10%':>8s}")  # fmt: skip
+        lines.append(f"  {'class':14s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'f1 interval':>12s} "
+                     f"{'support':>8s} {'AP':>6s} {'top 5%':>7s} {'top 10%':>8s}")  # fmt: skip
         for c, pc in m["per_class"].items():
             ranked = ""
             if "average_precision" in pc:
                 ranked = (f" {pc['average_precision']:6.3f} {pc['found_in_top_5pct']:7d} "
                           f"{pc['found_in_top_10pct']:8d}")  # fmt: skip
+            lo, hi = boot["f1"][c] if boot else (float("nan"), float("nan"))
             lines.append(f"  {c:14s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} "
-                         f"{pc['support']:8d}{ranked}")  # fmt: skip
+                         f"{f'{lo:.3f}-{hi:.3f}':>12s} {pc['support']:8d}{ranked}")  # fmt: skip
         labels = m["confusion"]["labels"]
         lines.append("  confusion (rows true, columns predicted): " + " / ".join(labels))
         for c, row in zip(labels, m["confusion"]["matrix"], strict=True):
