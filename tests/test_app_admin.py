@@ -164,8 +164,8 @@ def test_the_models_table_shows_each_cards_bootstrap_interval(tmp_path: Path) ->
     for name in LABEL_SETS:
         folder = model_dir(name, tmp_path)
         folder.mkdir(parents=True)
-        metrics = {"macro_f1": 0.7, "n": 1177}
-        if name == "tone":  # cards written before the intervals have none
+        metrics = {"macro_f1": 0.7, "n": 1177}  # as in cards written before the intervals: none
+        if name == "tone":
             metrics["bootstrap"] = {"level": 0.95, "resamples": 2000, "macro_f1": [0.6504, 0.7449], "f1": {}}
         (folder / "card.json").write_text(json.dumps({"name": f"{name}-v1", "metrics": metrics}))
     table = active_models_frame(tmp_path).set_index("label")

@@ -627,6 +627,19 @@ def test_f1_intervals_cover_the_figure_and_widen_for_a_rare_class() -> None:
     width = {c: b - a for c, (a, b) in out["f1"].items()}
     assert width["unfriendly"] > 3 * width["friendly"]
     assert f1_intervals(y, pred, labels) == out  # seeded: the same figures every run
+    # the 2.5th and 97.5th percentiles of sklearn's figures on the same seeded draws
+    draws = np.random.default_rng(0).integers(0, len(y), size=(2000, len(y)))
+    truth, guess = np.array(y), np.array(pred)
+    macro = [f1_score(truth[d], guess[d], labels=labels, average="macro", zero_division=0) for d in draws]
+    assert out["macro_f1"] == pytest.approx(np.percentile(macro, [2.5, 97.5]).tolist())
+    unfriendly = [f1_score(truth[d], guess[d], labels=["unfriendly"], average="macro", zero_division=0) for d in draws]
+    assert out["f1"]["unfriendly"] == pytest.approx(np.percentile(unfriendly, [2.5, 97.5]).tolist())
+    # a label outside the classes (one the model never learnt) counts against them, as in sklearn
+    odd = list(y)
+    odd[0] = "other"
+    bounds = f1_intervals(odd, pred, labels)["macro_f1"]
+    macro = [f1_score(np.array(odd)[d], guess[d], labels=labels, average="macro", zero_division=0) for d in draws]
+    assert bounds == pytest.approx(np.percentile(macro, [2.5, 97.5]).tolist())
     proba = np.full((len(y), 3), 1 / 3)
     figures = evaluate_predictions(y, pred, proba, labels)
     assert figures["bootstrap"] == out

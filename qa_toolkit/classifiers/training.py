@@ -130,11 +130,15 @@ def f1_intervals(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[
     """Percentile bootstrap intervals (replies drawn with replacement, a fixed seed) of macro-F1 and of each
     class's F1: how far the figures could move on another evaluation set of the same size. A rare class
     (24 unfriendly replies, say) gets a wide one."""
-    index = {c: i for i, c in enumerate(labels)}
+    labels = list(labels)
+    # a label outside ``labels`` (a class the model never learnt, say) counts as sklearn counts it: as a
+    # wrong answer for the classes it meets, with no F1 of its own in the average
+    others = sorted({*y_true, *y_pred} - set(labels))
+    index = {c: i for i, c in enumerate([*labels, *others])}
     truth = np.array([index[c] for c in y_true], np.int64)
     pred = np.array([index[c] for c in y_pred], np.int64)
     draws = np.random.default_rng(seed).integers(0, len(truth), size=(resamples, len(truth)))
-    per_class = f1_of_resamples(truth, pred, len(labels), draws)
+    per_class = f1_of_resamples(truth, pred, len(index), draws)[:, : len(labels)]
     tails = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
 
     def interval(values: np.ndarray) -> list[float]:
@@ -174,7 +178,7 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
             for i, c in enumerate(labels)
         },
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
-        "bootstrap": f1_intervals(y_true, y_pred, labels) if len(y_true) else None,
+        "bootstrap": f1_intervals(y_true, y_pred, labels),
     }
 
 
