@@ -14,6 +14,7 @@ import argparse
 import itertools
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +26,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from qa_toolkit.classifiers.external import politeness_extremes
 from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
-from qa_toolkit.classifiers.training import load_labelled, training_label_records
+from qa_toolkit.classifiers.training import LabelledSet, load_labelled, training_label_records
 from qa_toolkit.datasets import shared_data_dir
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
 
@@ -68,6 +69,20 @@ def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, 
     return test_idx, out
 
 
+def training_folds(n_folds: int = 5) -> tuple[Path, LabelledSet, list[tuple[np.ndarray, np.ndarray]]]:
+    """../shared/data, the training labels with their texts, and the cross-validation folds every selection
+    script uses: grouped by conversation, stratified by tone (so the rare unfriendly replies are in every
+    fold), a fixed seed."""
+    data = shared_data_dir()
+    if data is None:
+        raise SystemExit("../shared/data not found")
+    train = load_labelled(training_label_records(data), data)
+    groups = [r["item"].split("#")[0] for r in train.labels]
+    strat = [r["tone"] for r in train.labels]
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=7)
+    return data, train, list(splitter.split(train.contexts, strat, groups))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", type=json.loads, default=CANDIDATES)
@@ -98,13 +113,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.C and min(args.C) <= 0:
         ap.error("--C must be positive")
-    data = shared_data_dir()
-    if data is None:
-        raise SystemExit("../shared/data not found")
-    train = load_labelled(training_label_records(data), data)
+    data, train, folds = training_folds(args.folds)
     contexts, labels = train.contexts, train.labels
-    groups = [r["item"].split("#")[0] for r in labels]
-    strat = [r["tone"] for r in labels]  # keep the rare unfriendly replies in every fold
     if args.politeness_weight is not None and not args.politeness:
         ap.error("--politeness-weight needs --politeness")
     args.politeness_weight = args.politeness_weight or [0.3]
@@ -115,7 +125,6 @@ def main() -> None:
         extras = [(ex_contexts, np.array(ex_y), w) if w else None for w in args.politeness_weight]
         print(f"+ {len(ex_y):,} {args.politeness} politeness extremes (impolite as {args.impolite_as}), "
               f"weights {args.politeness_weight}")  # fmt: skip
-    folds = list(StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=7).split(contexts, strat, groups))
     print(f"{len(contexts):,} training replies, {args.folds} folds grouped by conversation")
     print(f"{'config':55s} {'C':>5s} " + " ".join(f"{n[:8]:>8s}" for n in args.labels) + "  unfr-F1   secs")
     Cs = args.C or ([None] if args.shipped else [2.0])

@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from select_features import training_folds  # type: ignore[import-not-found]
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from qa_toolkit.classifiers.estimator import tune_decision_weights
 from qa_toolkit.classifiers.models import LABEL_SETS, POLITENESS_WEIGHT, make_pipeline_for
-from qa_toolkit.classifiers.training import auxiliary_examples, load_labelled, training_label_records
-from qa_toolkit.datasets import shared_data_dir
+from qa_toolkit.classifiers.training import auxiliary_examples
 from qa_toolkit.features import ReplyFeaturizer
 
 NAMES = list(LABEL_SETS)
@@ -61,15 +61,9 @@ def _fold(contexts, labels, aux, tr, te):  # type: ignore[no-untyped-def]
 def out_of_fold(cache: Path, jobs: int) -> dict[str, np.ndarray]:
     if cache.is_file():
         return dict(np.load(cache, allow_pickle=True))
-    data = shared_data_dir()
-    if data is None:
-        raise SystemExit("../shared/data not found")
-    train = load_labelled(training_label_records(data), data)
+    data, train, folds = training_folds(5)  # the folds of select_features.py
     contexts, labels = train.contexts, train.labels
-    groups = [r["item"].split("#")[0] for r in labels]
-    strat = [r["tone"] for r in labels]
     aux = auxiliary_examples("tone", data, required=False) if POLITENESS_WEIGHT else None
-    folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=7).split(contexts, strat, groups))
     runs = Parallel(n_jobs=jobs)(delayed(_fold)(contexts, labels, aux, tr, te) for tr, te in folds)
     save: dict[str, np.ndarray] = {"fold": np.zeros(len(contexts), np.int64)}
     for k, (_, te) in enumerate(folds):
