@@ -449,9 +449,9 @@ def format_report(name: str, whole: dict, sample: dict, adjudicated: dict | None
             if "average_precision" in pc:
                 ranked = (f" {pc['average_precision']:6.3f} {pc['found_in_top_5pct']:7d} "
                           f"{pc['found_in_top_10pct']:8d}")  # fmt: skip
-            lo, hi = boot["f1"][c] if boot else (float("nan"), float("nan"))
+            spread = "{:.3f}-{:.3f}".format(*boot["f1"][c]) if boot else "-"  # figures of older cards: none
             lines.append(f"  {c:14s} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} "
-                         f"{f'{lo:.3f}-{hi:.3f}':>12s} {pc['support']:8d}{ranked}")  # fmt: skip
+                         f"{spread:>12s} {pc['support']:8d}{ranked}")  # fmt: skip
         labels = m["confusion"]["labels"]
         lines.append("  confusion (rows true, columns predicted): " + " / ".join(labels))
         for c, row in zip(labels, m["confusion"]["matrix"], strict=True):
