@@ -45,14 +45,12 @@ def _fold(contexts, labels, aux, tr, te):  # type: ignore[no-untyped-def]
         clf = make_pipeline_for(name).named_steps["clf"]
         y = np.array([r[name] for r in labels])[tr]
         keep = np.ones(Xtr.shape[1])
-        for block in clf.skipped_blocks():
-            if block in lay:
-                keep[lay[block][0] : lay[block][1]] = 0
+        keep[clf._skipped_columns(Xtr.shape[1], lay)] = 0.0  # the columns the shipped estimator leaves out
         D = sp.diags(keep, format="csr")
         if name == "tone" and aux is not None:
             lin = clf._fit_with(Xtr @ D, y, f.transform(aux[0]).tocsr() @ D, np.array(aux[1]))
         else:
-            lin = LogisticRegression(C=clf.C, class_weight="balanced", max_iter=3000).fit(Xtr @ D, y)
+            lin = clf._linear().fit(Xtr @ D, y)  # class-balanced, the label's C
         s = lin.decision_function(Xte @ D)
         out[name] = s.reshape(-1, 1) if s.ndim == 1 else s
     return out
