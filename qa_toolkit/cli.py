@@ -469,13 +469,13 @@ def score(
     one JSON line per agent message. Needs no database."""
     import orjson
 
-    from qa_toolkit.classifiers.artefacts import MODELS_DIR
+    from qa_toolkit.learning import active_models_dir
     from qa_toolkit.pipeline import RejectSink, iter_enriched, read_conversations
     from qa_toolkit.scoring import ReplyScorer
 
     try:
         options = _options(tz, support, column, unknown_role, None)
-        scorer = ReplyScorer.load(models_dir or MODELS_DIR)
+        scorer = ReplyScorer.load(models_dir or active_models_dir())  # the active models, as the app's
         sink = RejectSink(skip_invalid=skip_invalid)
         n = 0
         with _atomic_output(out) as fh:
@@ -489,6 +489,15 @@ def score(
         return
     console.print(f"scored {n:,} agent replies" + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
                   + f" -> {escape(str(out))}")  # fmt: skip
+    _print_rejects(sink)
+
+
+def _print_rejects(sink) -> None:  # type: ignore[no-untyped-def]
+    """The first records skipped with --skip-invalid, each with its file, line or record, and reason."""
+    for rejected in sink.first:
+        console.print(f"  skipped {escape(rejected.location)}: {escape(rejected.reason)}", highlight=False)
+    if sink.count > len(sink.first):
+        console.print(f"  ... and {sink.count - len(sink.first):,} more")
 
 
 @contextmanager
@@ -577,6 +586,7 @@ def flag(
                   + f" -> {escape(str(out))}")  # fmt: skip
     for rule, count in rules.most_common():
         console.print(f"  {rule}: {count:,} ({count / max(n, 1):.1%})")
+    _print_rejects(sink)
 
 
 def _is_flag_output(path: Path) -> bool:
@@ -707,6 +717,7 @@ def report(
             out.print(f"  {uses:,}x  {escape(name)}", highlight=False)
     if sink.count:
         console.print(f"skipped {sink.count:,} invalid records")
+        _print_rejects(sink)
     if note:
         console.print(f"[yellow]{escape(note)}[/]")
 

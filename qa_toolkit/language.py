@@ -71,8 +71,6 @@ def detect_languages(texts: Sequence[str]) -> list[str | None]:
     todo = [p for p in prepared if p is not None]
     if not todo:
         return ["en" if e else None for e in english]
-    if not todo:
-        return [None] * len(texts)
     found = _detector().detect_languages_in_parallel_of(todo)
     it = iter(found)
     out: list[str | None] = []
@@ -90,8 +88,9 @@ def fill_languages(convs: Sequence[ConversationIn]) -> None:
 
     Import-time detection runs once per conversation, on a sample of the customer's text (else of the
     whole thread): a thread's sample is far more reliable than a two-word message and costs one
-    detection instead of ten. Messages without a language take the conversation's. Scoring detects
-    each reply's own language where it matters (qa_toolkit.classifiers)."""
+    detection instead of ten. Messages without a language take the conversation's; both stay None when
+    the sample is too short to tell or in none of the ``SUPPORTED`` languages (scoring then reports the
+    language as unknown and reads the reply as English)."""
     todo = [c for c in convs if c.language is None or any(m.language is None for m in c.messages)]
     need = [c for c in todo if c.language is None]
     given: dict[int, str] = {}

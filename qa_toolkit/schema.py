@@ -113,6 +113,13 @@ class MessageIn(_Model):
     is_automated: bool = False
     language: str | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _id_not_empty(cls, v: str) -> str:
+        if not v.strip():  # a score or a review could not be joined back to the message
+            raise ValueError("id must not be empty")
+        return v
+
     @field_validator("role", mode="before")
     @classmethod
     def _role_synonyms(cls, v: Any) -> Any:

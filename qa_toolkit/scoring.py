@@ -1,11 +1,12 @@
 """Scoring agent replies with the four classifiers: a library call and the JSONL scoring contract.
 
 No database and no UI here: ``ReplyScorer.score_conversations`` takes conversations and returns one
-record per agent message (bot messages and internal notes excluded)."""
+record per agent message (bot messages, auto-replies, internal notes and messages with no text excluded)."""
 
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,18 +20,36 @@ from qa_toolkit.features import ReplyContext
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.types import Role
 
+# a letter, a digit or an emoji: a message without one (empty, whitespace, stray punctuation or a broken
+# character) says nothing to label
+_CONTENT = re.compile("[^\\W_]|[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+def has_content(text: str) -> bool:
+    """Whether a message has anything to label: a letter, a digit or an emoji."""
+    return _CONTENT.search(text or "") is not None
+
 
 def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
-    """(message id, classifier input) for every agent message that is not an internal note."""
+    """(message id, classifier input) for every agent reply: agent messages that are not internal notes,
+    not auto-replies (``is_automated``: the importer's flag, or ``normalise.mark_auto_replies`` after
+    import) and not without content (``has_content``). Auto-replies stay in the conversation before the
+    replies that follow them. A message of unknown language is read as English."""
     out = []
     history: list[tuple[str, str]] = []
     for msg in conv.messages:
         if msg.is_internal:
             continue
-        if msg.role is Role.agent:
-            out.append((msg.id, ReplyContext(msg.text, tuple(history), msg.language or conv.language or "en")))
+        if msg.role is Role.agent and not msg.is_automated and has_content(msg.text):
+            out.append((msg.id, ReplyContext(msg.text, tuple(history), language_of(msg, conv) or "en")))
         history.append((msg.role.value, msg.text))
     return out
+
+
+def language_of(msg: Any, conv: ConversationIn) -> str | None:
+    """A message's language (ISO 639-1), else its conversation's; None when neither is known (too short
+    to tell, or not one of ``language.SUPPORTED``)."""
+    return msg.language or conv.language
 
 
 @contextmanager
@@ -94,7 +113,10 @@ class ReplyScorer:
         return out
 
     def score_conversations(self, convs: Iterable[ConversationIn], *, batch: int = 500) -> Iterator[dict[str, Any]]:
-        """The scoring contract: one record per agent message, in conversation order."""
+        """The scoring contract: one record per agent reply (``reply_contexts``), in conversation order, with
+        ``language`` (None when unknown). The conversations should be enriched as after an import
+        (``pipeline.enrich``: auto-replies marked, languages detected), as ``score_conversation`` and
+        ``qa-toolkit score`` do; here they are read as they are."""
         pending: list[tuple[str, str, str | None, ReplyContext]] = []
 
         def flush() -> Iterator[dict[str, Any]]:
@@ -104,8 +126,9 @@ class ReplyScorer:
             pending.clear()
 
         for conv in convs:
+            languages = {m.id: language_of(m, conv) for m in conv.messages}
             for mid, rc in reply_contexts(conv):
-                pending.append((conv.id, mid, rc.language, rc))
+                pending.append((conv.id, mid, languages[mid], rc))
             if len(pending) >= batch:
                 yield from flush()
         if pending:
@@ -113,5 +136,10 @@ class ReplyScorer:
 
 
 def score_conversation(conv: ConversationIn, *, scorer: ReplyScorer) -> list[dict[str, Any]]:
-    """Scores for one conversation's agent messages (the library form of ``qa-toolkit score``)."""
+    """Scores for one conversation's agent replies (the library form of ``qa-toolkit score``): the
+    conversation is enriched first, in place, as an import would (``pipeline.enrich``: auto-replies
+    marked, missing languages detected), so the records are those ``qa-toolkit score`` writes."""
+    from qa_toolkit.pipeline import enrich
+
+    enrich([conv])
     return list(scorer.score_conversations([conv]))

@@ -70,11 +70,11 @@ def test_score_store_scores_everything_once_in_batches(db_url: str, tmp_path: Pa
         batch=3,
         progress=done.append,
     )
-    assert (summary.conversations, summary.replies) == (7, 14)  # the auto-reply and the human answer
+    assert (summary.conversations, summary.replies) == (7, 7)  # the human answer (not the auto-reply or the note)
     assert done == [3, 6, 7] and scorer.calls == 3
     first = counts(engine)
     assert first == {
-        "reply_score": 56,
+        "reply_score": 28,
         "conversation_flag": summary.flags,
         "conversation_score": 7,
         "automatic_result": 7,
@@ -147,6 +147,6 @@ def test_compute_results_is_pure_and_keeps_conversations_apart(db_url: str, tmp_
     out = compute_results(items, scorer=FakeScorer(), card=scorecard())  # type: ignore[arg-type]
     assert counts(engine) == before
     assert [r.conversation_id for r in out] == [cid for cid, _, _ in items]
-    assert [[reply.message_id for reply in r.replies] for r in out] == [["1-2", "1-4"], ["2-2", "2-4"], ["3-2", "3-4"]]
+    assert [[reply.message_id for reply in r.replies] for r in out] == [["1-4"], ["2-4"], ["3-4"]]
     assert all(r.score is not None and r.score.scorecard == "test.v1" for r in out)
     assert all(flag.rule.endswith(".v1") for r in out for flag in r.flags)

@@ -429,14 +429,35 @@ def test_committed_models_load_with_cards(scorer: ReplyScorer) -> None:
     assert scorer.shared_featurizer is not None  # one featurizer for the four: features are computed once
 
 
-def test_save_and_load_give_identical_probabilities(scorer: ReplyScorer, tmp_path: Path) -> None:
-    clf = scorer.classifiers["apology"]
-    joblib.dump(clf.pipeline, tmp_path / "m.joblib")
-    again = ReplyClassifier("apology", joblib.load(tmp_path / "m.joblib"))
-    X = replies(WARM + COLD)
-    a = [p.probabilities for p in clf.predict(X)]
-    b = [p.probabilities for p in again.predict(X)]
-    assert a == b
+def test_save_and_load_give_identical_probabilities(tmp_path: Path) -> None:
+    # through the project's own artefacts (xz-compressed joblib, the card, the word-vector check)
+    from qa_toolkit.classifiers.artefacts import load_classifier, save_model
+
+    pipe = make_pipeline_for("tone", n_features=2**12, char_ngrams=(3, 4), C=10.0)
+    pipe.fit(replies(WARM + COLD), ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD))
+    save_model("tone", pipe, {"training_data": {"replies": 12}}, models_dir=tmp_path)
+    again = load_classifier("tone", tmp_path)
+    assert read_card("tone", tmp_path)["labels"] == list(LABEL_SETS["tone"]) and again.version.startswith("tone-v1@")
+    X = replies(WARM + COLD + ["Thanks, Dana!", ""])
+    a = [(p.label, p.probabilities, p.evidence) for p in ReplyClassifier("tone", pipe).predict(X)]
+    b = [(p.label, p.probabilities, p.evidence) for p in again.predict(X)]
+    assert a == b and {label for label, _, _ in a} == {"friendly", "unfriendly"}
+
+
+def test_a_broken_model_file_or_card_is_a_clear_error(tmp_path: Path) -> None:
+    from qa_toolkit.classifiers.artefacts import load_classifier, save_model
+    from qa_toolkit.errors import QAError
+
+    pipe = make_pipeline_for("apology", n_features=2**10, char_ngrams=None)
+    pipe.fit(replies(WARM + COLD), ["specific", "templated"] * 6)
+    folder = save_model("apology", pipe, {}, models_dir=tmp_path)
+    (folder / "card.json").write_text('{"name": "apology-v1", "labels": [')  # cut short
+    with pytest.raises(QAError, match=r"apology-v1/card\.json: cannot read the model card"):
+        load_classifier("apology", tmp_path)
+    (folder / "card.json").write_text("{}")
+    (folder / "model.joblib").write_bytes((folder / "model.joblib").read_bytes()[:200])  # truncated
+    with pytest.raises(QAError, match=r"apology-v1/model\.joblib: cannot load the apology model"):
+        load_classifier("apology", tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -547,16 +568,70 @@ def test_scoring_pauses_the_garbage_collector_only_while_it_scores(
 # --------------------------------------------------------------------------- scoring contract
 
 
-def test_score_conversation_skips_bots_and_notes(scorer: ReplyScorer, fixtures: Path) -> None:
+def test_score_conversation_skips_bots_notes_and_auto_replies(scorer: ReplyScorer, fixtures: Path) -> None:
     line = (fixtures / "canonical" / "basic.jsonl").read_text().splitlines()[1]
     conv = ConversationIn.model_validate(orjson.loads(line))
     records = score_conversation(conv, scorer=scorer)
-    assert [r["message_id"] for r in records] == ["1702", "1704"]  # 1703 is an internal note
+    # 1702 is an auto-reply ("We will answer within 28 working days"), 1703 an internal note
+    assert [r["message_id"] for r in records] == ["1704"]
     for r in records:
-        assert r["conversation_id"] == "c-2"
+        assert r["conversation_id"] == "c-2" and r["language"] == "en"
         for name, labels in LABEL_SETS.items():
             assert r[name]["label"] in labels and 0 <= r[name]["confidence"] <= 1
             assert isinstance(r[name]["evidence"], list)
+    assert records[0]["apology"]["label"] == "specific" and records[0]["apology"]["evidence"]
+
+
+def _conversation(messages: list[tuple[str, str]], **extra: object) -> ConversationIn:
+    return ConversationIn.model_validate(
+        {"id": "t-1", "messages": [{"id": str(k), "role": r, "text": t} for k, (r, t) in enumerate(messages)], **extra}
+    )
+
+
+def test_only_agent_replies_with_something_to_label_are_scored(scorer: ReplyScorer) -> None:
+    conv = _conversation(
+        [
+            ("customer", "My order 48213 arrived broken, the kettle lid is cracked. What now?"),
+            ("agent", "Thank you for contacting us. This is an automated response, we will reply within 48 hours."),
+            ("agent", ""),  # an attachment only, say
+            ("agent", " \u200b "),
+            ("agent", "..."),
+            ("agent", "Sorry about the cracked lid on order 48213! A new kettle ships today."),
+            ("customer", "Brilliant, thank you"),
+            ("agent", "\U0001f60a\U0001f64f"),  # emoji are a reply
+        ]
+    )
+    records = score_conversation(conv, scorer=scorer)
+    assert [r["message_id"] for r in records] == ["5", "7"]
+    assert conv.messages[1].is_automated  # marked as after an import, so the library call is the CLI's
+    assert records[1]["tone"]["label"] == "friendly"
+
+
+def test_the_library_call_and_the_cli_write_the_same_records(fixtures: Path, tmp_path: Path,
+                                                             scorer: ReplyScorer) -> None:  # fmt: skip
+    path = fixtures / "canonical" / "basic.jsonl"
+    out = tmp_path / "scores.jsonl"
+    assert CliRunner().invoke(app, ["score", str(path), "--out", str(out)]).exit_code == 0
+    lines = path.read_text().splitlines()
+    library = [
+        r for x in lines for r in score_conversation(ConversationIn.model_validate(orjson.loads(x)), scorer=scorer)
+    ]
+    assert [orjson.loads(x) for x in out.read_text().splitlines()] == library
+    assert [r["language"] for r in library] == ["en", "en", "nl"]  # the Dutch chat is detected as Dutch
+
+
+def test_a_reply_of_unknown_language_says_so(scorer: ReplyScorer) -> None:
+    conv = _conversation(
+        [
+            ("customer", "Мой заказ не пришёл, где он?"),
+            ("agent", "Простите за задержку, мы проверим ваш заказ."),
+        ]
+    )
+    (record,) = score_conversation(conv, scorer=scorer)
+    assert record["language"] is None  # not one of the detected languages: not claimed to be English
+    stated = score_conversation(_conversation([("agent", "Thanks for waiting, your refund went out today.")],
+                                              language="en"), scorer=scorer)  # fmt: skip
+    assert stated[0]["language"] == "en"
 
 
 def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: Path) -> None:
@@ -564,12 +639,40 @@ def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: P
     result = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "basic.jsonl"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = [orjson.loads(x) for x in out.read_text().splitlines()]
-    assert [(r["conversation_id"], r["message_id"]) for r in lines] == [
-        ("c-1", "6"), ("c-2", "1702"), ("c-2", "1704"), ("3", "3"),
-    ]  # fmt: skip
+    assert [(r["conversation_id"], r["message_id"]) for r in lines] == [("c-1", "6"), ("c-2", "1704"), ("3", "3")]
+    for r in lines:
+        assert set(r) == {"conversation_id", "message_id", "language", *LABEL_SETS}
+        for name, labels in LABEL_SETS.items():
+            assert r[name]["label"] in labels and 0 < r[name]["confidence"] <= 1
+            assert all(isinstance(e, str) and e for e in r[name]["evidence"])
+    assert lines[0]["resolution"]["label"] == "step"  # "Please DM us your account number"
     bad = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "bad-line-3.jsonl"), "--out", str(out)])
     assert bad.exit_code == 2 and "bad-line-3.jsonl:3:" in bad.output
-    assert len(out.read_text().splitlines()) == 4  # a failed run leaves the earlier output alone
+    assert len(out.read_text().splitlines()) == 3  # a failed run leaves the earlier output alone
+
+
+def test_score_skip_invalid_names_each_skipped_record_and_why(tmp_path: Path) -> None:
+    good = {"id": "g", "messages": [{"id": "1", "role": "customer", "text": "Where is my parcel?"},
+                                    {"id": "2", "role": "agent", "text": "It arrives tomorrow."}]}  # fmt: skip
+    no_id = {"id": "b", "messages": [{"id": " ", "role": "agent", "text": "Happy to help!"}]}  # could not be joined
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(x) for x in (good, no_id, good | {"id": "g2"})) + b"\n")
+    out = tmp_path / "scores.jsonl"
+    strict = CliRunner().invoke(app, ["score", str(path), "--out", str(out)])
+    assert strict.exit_code == 2 and "mixed.jsonl:2:" in strict.output and "id must not be empty" in strict.output
+    assert not out.exists()
+    result = CliRunner().invoke(app, ["score", str(path), "--skip-invalid", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "scored 2 agent replies; skipped 1 invalid records" in result.output
+    assert re.search(r"skipped \S*mixed\.jsonl:2: .*id must not be empty", result.output), result.output
+    assert [orjson.loads(x)["conversation_id"] for x in out.read_text().splitlines()] == ["g", "g2"]
+
+
+def test_score_uses_the_active_models(fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_MODELS_DIR", str(tmp_path / "no-models-here"))
+    result = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "basic.jsonl"), "--out",
+                                      str(tmp_path / "s.jsonl")])  # fmt: skip
+    assert result.exit_code == 2 and "no trained" in result.output and "no-models-here" in result.output
 
 
 def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -> None:
@@ -656,9 +759,24 @@ def test_expected_calibration_error() -> None:
     )
 
 
-def test_all_models_load_in_a_fresh_process() -> None:
-    models = load_all()
-    assert set(models) == set(LABEL_SETS)
+def test_the_committed_models_score_the_same_in_a_fresh_process(scorer: ReplyScorer) -> None:
+    import json
+    import subprocess
+    import sys
+
+    texts = [WARM[0], COLD[0], "Please DM us your order number."]
+    code = (
+        "import json, sys\n"
+        "from qa_toolkit.features import ReplyContext\n"
+        "from qa_toolkit.scoring import ReplyScorer\n"
+        f"customer = {CUSTOMER!r}\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "print(json.dumps(ReplyScorer.load().score_replies([ReplyContext(t, customer, 'en') for t in texts])))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
+                         check=False, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == scorer.score_replies(replies(texts))
 
 
 @pytest.mark.shared_data

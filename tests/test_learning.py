@@ -4,7 +4,6 @@ with it), and switching models with a way back."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -300,7 +299,6 @@ def test_the_folders_come_from_the_environment(tmp_path: Path, monkeypatch: pyte
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("QA_SLOW_TESTS"), reason="about a minute: set QA_SLOW_TESTS=1")
 def test_the_real_path_on_the_committed_labels(
     shared_data: Path, tmp_path: Path, reviewed: tuple[Engine, dict[str, int]]
 ) -> None:

@@ -61,12 +61,17 @@ def read_card(name: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
 
 
 def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier:
-    """A trained classifier; QAError when it is missing; a warning when the card's scikit-learn differs."""
+    """A trained classifier; QAError naming the file when it is missing or cannot be read; a warning when the
+    card's scikit-learn differs."""
     folder = model_dir(name, models_dir)
     path = folder / "model.joblib"
     if not path.exists():
         raise QAError(f"no trained {name} model at {path}; run `qa-toolkit train`")
-    card = json.loads((folder / "card.json").read_text()) if (folder / "card.json").exists() else {}
+    card_path = folder / "card.json"
+    try:
+        card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise QAError(f"{card_path}: cannot read the model card ({exc}); retrain with `qa-toolkit train`") from None
     trained_with = card.get("library_versions", {}).get("scikit-learn")
     if trained_with and trained_with != sklearn.__version__:
         warnings.warn(
@@ -74,7 +79,14 @@ def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier
             "retrain with `qa-toolkit train` if predictions look wrong",
             stacklevel=2,
         )
-    clf = ReplyClassifier(name, joblib.load(path))
+    try:
+        pipeline = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - a truncated or foreign file raises anything joblib and pickle can
+        raise QAError(
+            f"{path}: cannot load the {name} model ({type(exc).__name__}: {exc}); "
+            "restore it from the repository or retrain with `qa-toolkit train`"
+        ) from None
+    clf = ReplyClassifier(name, pipeline)
     clf.featurizer.check_vectors()  # a missing or different word-vector table shows now, not at scoring
     clf.version = artefact_version(name, card, path)
     return clf
