@@ -303,7 +303,7 @@ def test_the_real_path_on_the_committed_labels(
     shared_data: Path, tmp_path: Path, reviewed: tuple[Engine, dict[str, int]]
 ) -> None:
     """The committed training labels and evaluation set from ../shared/data, the committed active model as
-    "before" (one label, small features, so that it takes about a minute)."""
+    "before" (one label, small features, so that it takes minutes, not the full training)."""
     engine, _ = reviewed
     result = learning.retrain_with_reviews(
         engine,
