@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from qa_toolkit.errors import QAError
+
+if TYPE_CHECKING:
+    from qa_toolkit.pipeline import RejectSink
 
 app = typer.Typer(
     name="qa-toolkit",
@@ -492,7 +495,7 @@ def score(
     _print_rejects(sink)
 
 
-def _print_rejects(sink) -> None:  # type: ignore[no-untyped-def]
+def _print_rejects(sink: RejectSink) -> None:
     """The first records skipped with --skip-invalid, each with its file, line or record, and reason."""
     for rejected in sink.first:
         console.print(f"  skipped {escape(rejected.location)}: {escape(rejected.reason)}", highlight=False)

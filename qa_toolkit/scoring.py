@@ -17,7 +17,7 @@ import numpy as np
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
 from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier, ShownEntries
 from qa_toolkit.features import ReplyContext
-from qa_toolkit.schema import ConversationIn
+from qa_toolkit.schema import ConversationIn, MessageIn
 from qa_toolkit.types import Role
 
 # a letter, a digit or an emoji: a message without one (empty, whitespace, stray punctuation or a broken
@@ -31,22 +31,27 @@ def has_content(text: str) -> bool:
 
 
 def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
-    """(message id, classifier input) for every agent reply: agent messages that are not internal notes,
-    not auto-replies (``is_automated``: the importer's flag, or ``normalise.mark_auto_replies`` after
-    import) and not without content (``has_content``). Auto-replies stay in the conversation before the
-    replies that follow them. A message of unknown language is read as English."""
+    """(message id, classifier input) for every agent reply (``replies``)."""
+    return [(msg.id, rc) for msg, rc in replies(conv)]
+
+
+def replies(conv: ConversationIn) -> list[tuple[MessageIn, ReplyContext]]:
+    """(message, classifier input) for every agent reply: agent messages that are not internal notes, not
+    auto-replies (``is_automated``: the importer's flag, or ``normalise.mark_auto_replies`` after import)
+    and not without content (``has_content``). Auto-replies stay in the conversation before the replies
+    that follow them. A reply of unknown language is read as English."""
     out = []
     history: list[tuple[str, str]] = []
     for msg in conv.messages:
         if msg.is_internal:
             continue
         if msg.role is Role.agent and not msg.is_automated and has_content(msg.text):
-            out.append((msg.id, ReplyContext(msg.text, tuple(history), language_of(msg, conv) or "en")))
+            out.append((msg, ReplyContext(msg.text, tuple(history), language_of(msg, conv) or "en")))
         history.append((msg.role.value, msg.text))
     return out
 
 
-def language_of(msg: Any, conv: ConversationIn) -> str | None:
+def language_of(msg: MessageIn, conv: ConversationIn) -> str | None:
     """A message's language (ISO 639-1), else its conversation's; None when neither is known (too short
     to tell, or not one of ``language.SUPPORTED``)."""
     return msg.language or conv.language
@@ -113,7 +118,7 @@ class ReplyScorer:
         return out
 
     def score_conversations(self, convs: Iterable[ConversationIn], *, batch: int = 500) -> Iterator[dict[str, Any]]:
-        """The scoring contract: one record per agent reply (``reply_contexts``), in conversation order, with
+        """The scoring contract: one record per agent reply (``replies``), in conversation order, with
         ``language`` (None when unknown). The conversations should be enriched as after an import
         (``pipeline.enrich``: auto-replies marked, languages detected), as ``score_conversation`` and
         ``qa-toolkit score`` do; here they are read as they are."""
@@ -126,9 +131,8 @@ class ReplyScorer:
             pending.clear()
 
         for conv in convs:
-            languages = {m.id: language_of(m, conv) for m in conv.messages}
-            for mid, rc in reply_contexts(conv):
-                pending.append((conv.id, mid, languages[mid], rc))
+            for msg, rc in replies(conv):
+                pending.append((conv.id, msg.id, language_of(msg, conv), rc))
             if len(pending) >= batch:
                 yield from flush()
         if pending:
