@@ -469,7 +469,7 @@ def score(
     unknown_role: UnknownRoleOption = "error",
 ) -> None:
     """Score every agent reply (tone, personalisation, apology, resolution, with confidence and evidence);
-    one JSON line per agent message. Needs no database."""
+    one JSON line per agent reply (not bots, auto-replies, internal notes or empty messages). Needs no database."""
     import orjson
 
     from qa_toolkit.learning import active_models_dir

@@ -135,10 +135,10 @@ def review_training_records(engine: Engine, *, log: Log | None = None) -> list[R
     """Training examples from the finished reviews in the store, one per reviewed reply, oldest first.
 
     The reply text and the conversation before it are read from the store as the scorer sees them
-    (``scoring.reply_contexts``: internal notes left out). A label counts when a reviewer confirmed or
-    corrected it in a finished review (drafts never count); when several reviewers judged the same label
-    of the same reply, the latest finished review wins. Replies no longer in the store (or no longer an
-    agent reply) are skipped."""
+    (``scoring.reply_contexts``: internal notes, auto-replies and messages with nothing to label left out).
+    A label counts when a reviewer confirmed or corrected it in a finished review (drafts never count);
+    when several reviewers judged the same label of the same reply, the latest finished review wins.
+    Replies no longer in the store (or no longer scored as an agent reply) are skipped."""
     log = log or (lambda _m: None)
     latest = _latest_verdicts(engine)
     if not latest:
@@ -173,7 +173,10 @@ def review_training_records(engine: Engine, *, log: Log | None = None) -> list[R
             )
         )
     if missing:
-        log(f"{missing} reviewed replies are no longer agent replies in the store: left out")
+        log(
+            f"{missing} reviewed replies are no longer in the store or no longer scored as agent replies "
+            "(internal notes, auto-replies and messages with nothing to label are not): left out"
+        )
     out.sort(key=lambda e: (e.reviewed_at or datetime.min.replace(tzinfo=UTC), e.item))
     return out
 

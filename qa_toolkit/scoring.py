@@ -1,12 +1,13 @@
 """Scoring agent replies with the four classifiers: a library call and the JSONL scoring contract.
 
 No database and no UI here: ``ReplyScorer.score_conversations`` takes conversations and returns one
-record per agent message (bot messages, auto-replies, internal notes and messages with no text excluded)."""
+record per agent reply (bot messages, auto-replies, internal notes and messages with no letter, digit or
+symbol such as an emoji excluded)."""
 
 from __future__ import annotations
 
 import gc
-import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,44 +18,33 @@ import numpy as np
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
 from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier, ShownEntries
 from qa_toolkit.features import ReplyContext
-from qa_toolkit.schema import ConversationIn, MessageIn
-from qa_toolkit.types import Role
+from qa_toolkit.schema import ConversationIn
 
-# a letter, a digit or an emoji: a message without one (empty, whitespace, stray punctuation or a broken
-# character) says nothing to label
-_CONTENT = re.compile("[^\\W_]|[\U0001f300-\U0001faff\u2600-\u27bf]")
+# the version of which messages are scored (``reply_contexts``); part of the key that tells stale results
+# in the store (``store_scoring.model_versions``): v2 leaves out auto-replies and messages with nothing to label
+REPLY_SELECTION = "replies-v2"
 
 
 def has_content(text: str) -> bool:
-    """Whether a message has anything to label: a letter, a digit or an emoji."""
-    return _CONTENT.search(text or "") is not None
+    """Whether a message has anything to label: a letter, a digit or a symbol such as an emoji."""
+    return any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in text or "")
 
 
 def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
-    """(message id, classifier input) for every agent reply (``replies``)."""
-    return [(msg.id, rc) for msg, rc in replies(conv)]
-
-
-def replies(conv: ConversationIn) -> list[tuple[MessageIn, ReplyContext]]:
-    """(message, classifier input) for every agent reply: agent messages that are not internal notes, not
-    auto-replies (``is_automated``: the importer's flag, or ``normalise.mark_auto_replies`` after import)
-    and not without content (``has_content``). Auto-replies stay in the conversation before the replies
-    that follow them. A reply of unknown language is read as English."""
+    """(message id, classifier input) for every agent reply: human agent answers (``MessageIn.is_answer``:
+    not internal notes, not auto-replies, whether the importer flagged them or ``normalise.mark_auto_replies``
+    found them) with something to label (``has_content``). Auto-replies stay in the conversation before the
+    replies that follow them. The input's language is the message's, else the conversation's, else None
+    (unknown: the features read such a reply as English)."""
     out = []
     history: list[tuple[str, str]] = []
     for msg in conv.messages:
         if msg.is_internal:
             continue
-        if msg.role is Role.agent and not msg.is_automated and has_content(msg.text):
-            out.append((msg, ReplyContext(msg.text, tuple(history), language_of(msg, conv) or "en")))
+        if msg.is_answer and has_content(msg.text):
+            out.append((msg.id, ReplyContext(msg.text, tuple(history), msg.language or conv.language)))
         history.append((msg.role.value, msg.text))
     return out
-
-
-def language_of(msg: MessageIn, conv: ConversationIn) -> str | None:
-    """A message's language (ISO 639-1), else its conversation's; None when neither is known (too short
-    to tell, or not one of ``language.SUPPORTED``)."""
-    return msg.language or conv.language
 
 
 @contextmanager
@@ -118,7 +108,7 @@ class ReplyScorer:
         return out
 
     def score_conversations(self, convs: Iterable[ConversationIn], *, batch: int = 500) -> Iterator[dict[str, Any]]:
-        """The scoring contract: one record per agent reply (``replies``), in conversation order, with
+        """The scoring contract: one record per agent reply (``reply_contexts``), in conversation order, with
         ``language`` (None when unknown). The conversations should be enriched as after an import
         (``pipeline.enrich``: auto-replies marked, languages detected), as ``score_conversation`` and
         ``qa-toolkit score`` do; here they are read as they are."""
@@ -131,8 +121,8 @@ class ReplyScorer:
             pending.clear()
 
         for conv in convs:
-            for msg, rc in replies(conv):
-                pending.append((conv.id, msg.id, language_of(msg, conv), rc))
+            for mid, rc in reply_contexts(conv):
+                pending.append((conv.id, mid, rc.language, rc))
             if len(pending) >= batch:
                 yield from flush()
         if pending:

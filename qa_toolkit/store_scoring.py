@@ -28,7 +28,7 @@ from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.rules import Corpus, ReplyResult
 from qa_toolkit.schema import ConversationIn
 from qa_toolkit.scorecard import Scorecard, apply_scorecard
-from qa_toolkit.scoring import ReplyScorer, reply_contexts
+from qa_toolkit.scoring import REPLY_SELECTION, ReplyScorer, reply_contexts
 
 
 def model_versions(scorer: ReplyScorer | None) -> dict[str, str]:
@@ -36,7 +36,9 @@ def model_versions(scorer: ReplyScorer | None) -> dict[str, str]:
     classifiers.artefacts.artefact_version; the bare name for a classifier not loaded from a file)."""
     if scorer is None:
         return {}
-    return {name: str(getattr(clf, "version", None) or clf.name) for name, clf in scorer.classifiers.items()}
+    versions = {name: str(getattr(clf, "version", None) or clf.name) for name, clf in scorer.classifiers.items()}
+    # and which messages were scored: results from before a change to that are stale too (--rescore-stale)
+    return {**versions, "replies": REPLY_SELECTION}
 
 
 def scored_with(scorer: ReplyScorer | None, card: Scorecard | None) -> ScoredWith:

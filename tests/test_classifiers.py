@@ -454,6 +454,10 @@ def test_a_broken_model_file_or_card_is_a_clear_error(tmp_path: Path) -> None:
     (folder / "card.json").write_text('{"name": "apology-v1", "labels": [')  # cut short
     with pytest.raises(QAError, match=r"apology-v1/card\.json: cannot read the model card"):
         load_classifier("apology", tmp_path)
+    for not_a_card in ("[]", '{"library_versions": ["scikit-learn"]}'):
+        (folder / "card.json").write_text(not_a_card)
+        with pytest.raises(QAError, match=r"apology-v1/card\.json: not a model card"):
+            load_classifier("apology", tmp_path)
     (folder / "card.json").write_text("{}")
     (folder / "model.joblib").write_bytes((folder / "model.joblib").read_bytes()[:200])  # truncated
     with pytest.raises(QAError, match=r"apology-v1/model\.joblib: cannot load the apology model"):
@@ -568,7 +572,7 @@ def test_scoring_pauses_the_garbage_collector_only_while_it_scores(
 # --------------------------------------------------------------------------- scoring contract
 
 
-def test_score_conversation_skips_bots_notes_and_auto_replies(scorer: ReplyScorer, fixtures: Path) -> None:
+def test_score_conversation_skips_notes_and_auto_replies(scorer: ReplyScorer, fixtures: Path) -> None:
     line = (fixtures / "canonical" / "basic.jsonl").read_text().splitlines()[1]
     conv = ConversationIn.model_validate(orjson.loads(line))
     records = score_conversation(conv, scorer=scorer)
@@ -599,10 +603,11 @@ def test_only_agent_replies_with_something_to_label_are_scored(scorer: ReplyScor
             ("agent", "Sorry about the cracked lid on order 48213! A new kettle ships today."),
             ("customer", "Brilliant, thank you"),
             ("agent", "\U0001f60a\U0001f64f"),  # emoji are a reply
+            ("agent", "\u2b50\u2b50\u2b50\u2b50\u2b50"),  # so are symbols outside the emoji blocks
         ]
     )
     records = score_conversation(conv, scorer=scorer)
-    assert [r["message_id"] for r in records] == ["5", "7"]
+    assert [r["message_id"] for r in records] == ["5", "7", "8"]
     assert conv.messages[1].is_automated  # marked as after an import, so the library call is the CLI's
     assert records[1]["tone"]["label"] == "friendly"
 
@@ -634,7 +639,7 @@ def test_a_reply_of_unknown_language_says_so(scorer: ReplyScorer) -> None:
     assert stated[0]["language"] == "en"
 
 
-def test_score_cli_writes_one_line_per_agent_message(fixtures: Path, tmp_path: Path) -> None:
+def test_score_cli_writes_one_line_per_agent_reply(fixtures: Path, tmp_path: Path) -> None:
     out = tmp_path / "scores.jsonl"
     result = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "basic.jsonl"), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -20,6 +20,7 @@ from qa_toolkit.flagging import (
 )
 from qa_toolkit.rules import BusinessHours
 from qa_toolkit.schema import ConversationIn
+from qa_toolkit.scoring import reply_contexts
 
 T0 = datetime(2024, 1, 8, 9, tzinfo=UTC)
 CANNED = "Thanks for reaching out {n}! Please send us a DM with your order number and we will take a look."
@@ -119,21 +120,21 @@ def test_without_the_template_rule_nothing_is_mined() -> None:
 
 
 class FakeScorer:
-    """Labels every agent reply generic and templated (what ReplyScorer.score_conversations returns)."""
+    """Labels every agent reply generic and templated (records of the shape ReplyScorer.score_conversations
+    returns, for the same replies)."""
 
     def score_conversations(self, convs):  # type: ignore[no-untyped-def]
         for conv in convs:
-            for msg in conv.messages:
-                if msg.role.value == "agent" and not msg.is_internal:
-                    yield {
-                        "conversation_id": conv.id,
-                        "message_id": msg.id,
-                        "tone": {"label": "neutral", "confidence": 0.9, "evidence": []},
-                        "personalisation": {"label": "generic", "confidence": 0.9, "evidence": []},
-                        "apology": {"label": "templated", "confidence": 0.9, "evidence": ["sorry"]},
-                        "resolution": {"label": "solution", "confidence": 0.9, "evidence": []},
-                        "language": "en",
-                    }
+            for message_id, _ in reply_contexts(conv):
+                yield {
+                    "conversation_id": conv.id,
+                    "message_id": message_id,
+                    "tone": {"label": "neutral", "confidence": 0.9, "evidence": []},
+                    "personalisation": {"label": "generic", "confidence": 0.9, "evidence": []},
+                    "apology": {"label": "templated", "confidence": 0.9, "evidence": ["sorry"]},
+                    "resolution": {"label": "solution", "confidence": 0.9, "evidence": []},
+                    "language": "en",
+                }
 
 
 def test_reply_labels_feed_the_rules() -> None:

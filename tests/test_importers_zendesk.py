@@ -565,3 +565,9 @@ def test_random_tickets_never_raise_other_errors(records: list[Any], as_lines: b
     else:
         data = json.dumps({"tickets": records, "users": [{"id": 10, "role": "end-user"}]}, indent=1).encode()
     _read_never_crashes(data, ".ndjson" if as_lines else ".json")
+
+
+def test_a_blank_id_counts_as_absent() -> None:
+    # a blank comment id gets the made-up one (ticket:c<n>) instead of failing the ticket on an empty id
+    assert zd.as_id(" ") is None and zd.as_id("") is None and zd.as_id(None) is None
+    assert zd.as_id(" 42 ") == " 42 " and zd.as_id(42.0) == "42"

@@ -241,8 +241,8 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 def as_id(value: Any) -> str | None:
-    """A vendor id as a string; None when absent. RecordError for a value that cannot be an id."""
-    if value is None or value == "":
+    """A vendor id as a string; None when absent (or blank). RecordError for a value that cannot be an id."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise RecordError(f"an id must be a string or a number, got {type(value).__name__}")
