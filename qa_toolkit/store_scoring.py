@@ -33,12 +33,12 @@ from qa_toolkit.scoring import REPLY_SELECTION, ReplyScorer, reply_contexts
 
 def model_versions(scorer: ReplyScorer | None) -> dict[str, str]:
     """Label name -> the classifier artefact that gave it (``tone-v1@2026-11-21+1a2b3c4d``, see
-    classifiers.artefacts.artefact_version; the bare name for a classifier not loaded from a file)."""
+    classifiers.artefacts.artefact_version; the bare name for a classifier not loaded from a file), and
+    "replies" -> ``scoring.REPLY_SELECTION`` (which messages were scored)."""
     if scorer is None:
         return {}
     versions = {name: str(getattr(clf, "version", None) or clf.name) for name, clf in scorer.classifiers.items()}
-    # and which messages were scored: results from before a change to that are stale too (--rescore-stale)
-    return {**versions, "replies": REPLY_SELECTION}
+    return {**versions, "replies": REPLY_SELECTION}  # results from before a change to it are stale too
 
 
 def scored_with(scorer: ReplyScorer | None, card: Scorecard | None) -> ScoredWith:
