@@ -7,11 +7,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from qa_toolkit.types import Role, normalise_channel, normalise_role
+
+
+def _not_empty(v: str) -> str:
+    if not v.strip():  # a score, a flag or a review could not be joined back to it
+        raise ValueError("id must not be empty")
+    return v
+
+
+Id = Annotated[str, AfterValidator(_not_empty)]  # a conversation's or a message's id
 
 
 def to_utc(value: datetime | None) -> datetime | None:
@@ -100,7 +118,7 @@ _FRESHDESK_STEPS = {103: 1.0, 102: 5 / 6, 101: 4 / 6, 100: 0.5, -101: 2 / 6, -10
 class MessageIn(_Model):
     """One message. ``text`` is clean (quoted history and signatures stripped); ``raw_text`` as exported."""
 
-    id: str
+    id: Id
     role: Role
     author: str | None = Field(
         default=None, description="author id", validation_alias=AliasChoices("author", "author_id")
@@ -112,13 +130,6 @@ class MessageIn(_Model):
     is_internal: bool = False
     is_automated: bool = False
     language: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _id_not_empty(cls, v: str) -> str:
-        if not v.strip():  # a score or a review could not be joined back to the message
-            raise ValueError("id must not be empty")
-        return v
 
     @field_validator("role", mode="before")
     @classmethod
@@ -163,7 +174,7 @@ class MessageIn(_Model):
 class ConversationIn(_Model):
     """One conversation with its messages in order."""
 
-    id: str
+    id: Id
     source: str = "jsonl"
     channel: str = "other"
     channel_raw: str | None = None
@@ -190,13 +201,6 @@ class ConversationIn(_Model):
             if raw and data["channel"] != raw and not data.get("channel_raw"):
                 data["channel_raw"] = raw
         return data
-
-    @field_validator("id")
-    @classmethod
-    def _id_not_empty(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("id must not be empty")
-        return v
 
     @field_validator("tags", mode="before")
     @classmethod

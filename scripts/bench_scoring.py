@@ -46,19 +46,21 @@ def main() -> None:
     for rc in items:
         vader.polarity_scores(rc.text)
     t_vader = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_ours = 0.0  # the scoring only: counting the evidence below is not timed
     with_evidence: Counter[str] = Counter()
     labels: Counter[str] = Counter()
     rss = []
     for i in range(0, len(items), args.batch):
-        for scores in scorer.score_replies(items[i : i + args.batch]):
+        t0 = time.perf_counter()
+        batch = scorer.score_replies(items[i : i + args.batch])
+        t_ours += time.perf_counter() - t0
+        for scores in batch:
             for name, s in scores.items():
                 if (name, s["label"]) != ("apology", "none"):  # shows none
                     labels[name] += 1
                     with_evidence[name] += bool(s["evidence"])
         rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     n_evidence, n_labels = sum(with_evidence.values()), sum(labels.values())
-    t_ours = time.perf_counter() - t0
     print(f"{len(items):,} real replies (twcs-airlines train), one process, batches of {args.batch:,}")
     print(f"VADER compound score:            {len(items) / t_vader:10,.0f} replies/s")
     print(f"four labels + evidence (ours):   {len(items) / t_ours:10,.0f} replies/s")

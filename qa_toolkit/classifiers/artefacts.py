@@ -72,9 +72,10 @@ def load_classifier(name: str, models_dir: Path = MODELS_DIR) -> ReplyClassifier
         card = json.loads(card_path.read_text()) if card_path.exists() else {}
     except (OSError, ValueError) as exc:
         raise QAError(f"{card_path}: cannot read the model card ({exc}); retrain with `qa-toolkit train`") from None
-    if not isinstance(card, dict) or not isinstance(card.get("library_versions") or {}, dict):
+    versions = (card.get("library_versions") or {}) if isinstance(card, dict) else None
+    if not isinstance(versions, dict):
         raise QAError(f"{card_path}: not a model card (a JSON object); retrain with `qa-toolkit train`")
-    trained_with = (card.get("library_versions") or {}).get("scikit-learn")
+    trained_with = versions.get("scikit-learn")
     if trained_with and trained_with != sklearn.__version__:
         warnings.warn(
             f"{name} model was trained with scikit-learn {trained_with}, this is {sklearn.__version__}; "
