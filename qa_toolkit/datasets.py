@@ -3,13 +3,20 @@
 Item ids: ``airlines-<split>:<first_tweet_id>#t<i>`` (row of twcs-airlines/<split>.csv.bz2, turn i) and
 ``ibm-<split>:<sessionID>#<tweet_ID>`` (ibm-cdp/<split>.json), ``twcs-sample:<root tweet id>#<tweet id>``
 (twcs-sample/twcs_first5000rows.csv). The texts stay in ../shared/data; only ids and labels are committed.
+
+twcs-sample and twcs-airlines both come from TWCS, so the first 5,000 rows hold a few threads of the
+airlines **test** split (11 of them): those are test data wherever they are read, never training data
+(``sample_threads_in_test``, ``in_test_split``, ``iter_training_reply_items``).
 """
 
 from __future__ import annotations
 
+import bz2
+import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from qa_toolkit.importers import ImportOptions, Rejected, get_importer
@@ -24,6 +31,7 @@ SPLITS = {
     "twcs-sample": ("twcs", "twcs-sample/twcs_first5000rows.csv"),
 }
 TEST_SPLITS = frozenset({"airlines-test", "ibm-test"})
+TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")  # the splits training labels may come from
 
 
 def shared_data_dir() -> Path | None:
@@ -79,3 +87,38 @@ def load_items(ids: set[str], data_dir: Path) -> dict[str, ReplyItem]:
             if item.item in ids:
                 out[item.item] = item
     return out
+
+
+@lru_cache(maxsize=4)
+def sample_threads_in_test(data_dir: Path) -> frozenset[str]:
+    """The twcs-sample threads (their root tweet ids, the conversation ids) that hold a thread of the
+    twcs-airlines test split: one of their tweets is a test thread's first tweet. Both files come from
+    TWCS, so the sample holds some test threads (11); their replies are test data. Empty when either file
+    is not there."""
+    test_file = data_dir / SPLITS["airlines-test"][1]
+    if not test_file.is_file() or not (data_dir / SPLITS["twcs-sample"][1]).is_file():
+        return frozenset()
+    with bz2.open(test_file, "rt", encoding="utf-8", newline="") as fh:
+        firsts = {row["first_tweet_id"].strip() for row in csv.DictReader(fh)} - {""}
+    return frozenset(
+        conv.id for conv in iter_conversations("twcs-sample", data_dir)
+        if conv.id in firsts or any(m.id in firsts for m in conv.messages)
+    )  # fmt: skip
+
+
+def in_test_split(item: str, data_dir: Path) -> bool:
+    """Whether a reply item is test data: from a test split, or a twcs-sample reply of a test thread."""
+    split, _, rest = item.partition(":")
+    if split in TEST_SPLITS:
+        return True
+    return split == "twcs-sample" and rest.partition("#")[0] in sample_threads_in_test(data_dir)
+
+
+def iter_training_reply_items(data_dir: Path) -> Iterator[ReplyItem]:
+    """Every agent reply of the training splits (``TRAIN_SPLITS``) that is not test data: what labelling
+    rounds draw from."""
+    left_out = sample_threads_in_test(data_dir)
+    for split in TRAIN_SPLITS:
+        for item in iter_reply_items(split, data_dir):
+            if not (split == "twcs-sample" and item.conversation.id in left_out):
+                yield item

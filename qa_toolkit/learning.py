@@ -31,6 +31,7 @@ from qa_toolkit.classifiers.artefacts import MODELS_DIR, VERSION, load_classifie
 from qa_toolkit.classifiers.models import LABEL_SETS, ReplyClassifier
 from qa_toolkit.classifiers.training import (
     MIN_PER_CLASS,
+    TRAINING_SOURCES,
     LabelledSet,
     auxiliary_examples,
     card_notes,
@@ -514,9 +515,7 @@ def _card(
         "training_data": {
             "replies": fitted.rows[name],
             "label_files": (training_label_files() if base is not None else []),
-            "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)"
-            if base is not None
-            else "none: ../shared/data was not there",
+            "sources": TRAINING_SOURCES if base is not None else "none: ../shared/data was not there",
             "review_examples": {
                 "replies": len(rows),
                 "corrected": sum(1 for e in rows if name in e.corrected),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from qa_toolkit.datasets import ReplyItem, load_items
+from qa_toolkit.datasets import ReplyItem, in_test_split, load_items
 from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.language import fill_languages
@@ -59,6 +59,10 @@ def auxiliary_note(name: str, labels: Sequence[str], weight: float) -> dict:
     """What a card says about the extra examples a classifier learnt from."""
     return {"source": AUXILIARY_SOURCES.get(name, "given by the caller"), "examples": len(labels),
             "distribution": _distribution(labels), "weight": weight}  # fmt: skip
+
+
+TRAINING_SOURCES = ("twcs-airlines/train, ibm-cdp/dev, twcs-sample without its threads of twcs-airlines/test "
+                    "(texts read from ../shared/data)")  # fmt: skip
 
 
 def read_labels(path: Path) -> list[dict]:
@@ -188,7 +192,19 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], proba: np
 def training_label_records(data_dir: Path) -> list[dict]:
     """The seed labels plus the project's own training labels (never the evaluation set). A reply re-read by
     more people (labels/train-reviewed.jsonl: the majority of two or three readings) takes the reviewed
-    labels and keeps the rest of its first record."""
+    labels and keeps the rest of its first record. Labels of twcs-sample replies in a thread of the
+    airlines test split (``test_thread_labels``) are left out: that is test data."""
+    return _training_records(data_dir)[0]
+
+
+def test_thread_labels(data_dir: Path) -> list[str]:
+    """The labelled training replies that training leaves out because they are test data: twcs-sample replies
+    in a thread that is also in twcs-airlines/test (``datasets.sample_threads_in_test``). Labelled before
+    the overlap was known; some are the very replies of the evaluation set."""
+    return _training_records(data_dir)[1]
+
+
+def _training_records(data_dir: Path) -> tuple[list[dict], list[str]]:
     records = read_labels(seed_labels_path(data_dir)) + read_labels(ROOT / LABEL_FILES_TRAIN[1])
     by_item = {r["item"]: r for r in records}  # a reply labelled twice: the later file wins
     reviewed = ROOT / LABEL_FILES_TRAIN[2]
@@ -197,7 +213,8 @@ def training_label_records(data_dir: Path) -> list[dict]:
             raise ValueError(f"{LABEL_FILES_TRAIN[2]}: {row['item']} has no first label to review")
         by_item[row["item"]] = {**by_item[row["item"]], **row}
     assert not any(i.startswith(("airlines-test", "ibm-test")) for i in by_item), "test split in training labels"
-    return list(by_item.values())
+    left_out = [i for i in by_item if in_test_split(i, data_dir)]
+    return [r for i, r in by_item.items() if i not in set(left_out)], left_out
 
 
 def training_label_files() -> list[str]:
@@ -237,7 +254,9 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
     train = load_labelled(training_label_records(data_dir), data_dir)
-    log(f"training on {len(train.contexts):,} labelled replies")
+    left_out = test_thread_labels(data_dir)
+    log(f"training on {len(train.contexts):,} labelled replies"
+        + (f" ({len(left_out)} more left out: replies of test-split threads)" if left_out else ""))  # fmt: skip
     labels = {name: train.y(name) for name in names}
     _refuse_too_few(labels)  # before minutes of fitting; the same loop as fit_classifiers, which leaves them out
     auxiliary = {name: auxiliary_examples(name, data_dir) for name in names}
@@ -252,8 +271,9 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
             "training_data": {
                 "replies": fitted.rows[name],
                 "label_files": training_label_files(),
-                "sources": "twcs-airlines/train, ibm-cdp/dev, twcs-sample (texts read from ../shared/data)",
+                "sources": TRAINING_SOURCES,
                 "distribution": fitted.distribution[name],
+                **({"left_out": left_out_note(left_out)} if left_out else {}),
                 **({"auxiliary": fitted.auxiliary[name]} if name in fitted.auxiliary else {}),
             },
             "model": {
@@ -274,6 +294,12 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
         log(f"  {name}: saved")
     evaluate_all(data_dir, models_dir=models_dir, names=names, log=log)
     return cards
+
+
+def left_out_note(items: Sequence[str]) -> dict:
+    """What a card says about the labelled replies training left out as test data."""
+    why = "twcs-sample replies in threads that are also in twcs-airlines/test: test data, never trained on"
+    return {"replies": len(items), "items": sorted(items), "why": why}
 
 
 def _refuse_too_few(labels: Mapping[str, Sequence[str | None]]) -> None:

@@ -43,12 +43,11 @@ from qa_toolkit.classifiers.training import (
     seed_labels_path,
 )
 from qa_toolkit.cli import _atomic_output
-from qa_toolkit.datasets import TEST_SPLITS, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, TRAIN_SPLITS, iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = {"train": ROOT / LABEL_FILES_TRAIN[2], "eval": ROOT / LABEL_FILE_EVAL_REVIEWED}  # the files training reads
 TASKS = tuple(LABEL_SETS)
-TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
 
 
 def write_whole(path: Path, text: str) -> None:

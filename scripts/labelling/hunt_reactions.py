@@ -15,7 +15,7 @@ from pathlib import Path
 
 from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
-from qa_toolkit.datasets import ReplyItem, iter_conversations, shared_data_dir
+from qa_toolkit.datasets import ReplyItem, iter_conversations, sample_threads_in_test, shared_data_dir
 from qa_toolkit.types import Role
 
 REACTION = re.compile(
@@ -47,6 +47,8 @@ def main() -> None:
         found: list[ReplyItem] = []
         for split in splits:
             for conv in iter_conversations(split, data):
+                if split == "twcs-sample" and conv.id in sample_threads_in_test(data):
+                    continue  # a thread of twcs-airlines/test: test data, not a training reply
                 msgs = conv.messages
                 for i, msg in enumerate(msgs[:-1]):
                     nxt = msgs[i + 1]

@@ -18,9 +18,7 @@ from make_batches import excluded_items, view, write_batch  # type: ignore[impor
 
 from qa_toolkit.classifiers.artefacts import load_all
 from qa_toolkit.classifiers.training import context_of, seed_labels_path
-from qa_toolkit.datasets import iter_reply_items, shared_data_dir
-
-TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
+from qa_toolkit.datasets import iter_training_reply_items, shared_data_dir
 
 
 def main() -> None:
@@ -40,7 +38,7 @@ def main() -> None:
     done = excluded_items([*args.exclude, seed_labels_path(data)])  # never re-read a seed label
     seen: set[str] = set()
     pool = []
-    for item in (i for s in TRAIN_SPLITS for i in iter_reply_items(s, data)):
+    for item in iter_training_reply_items(data):
         key = item.reply.text.strip().lower()
         if item.item in done or not key or key in seen:
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
-from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, in_test_split, iter_reply_items, shared_data_dir
 
 WARM = re.compile(
     r"\b(thank|thanks|happy|glad|sorry|apolog|appreciate|love|hope|great|welcome|hi|hello|hey|please|understand|"
@@ -69,7 +69,8 @@ def main() -> None:
                               (f"{args.prefix}-eval", ["airlines-test", "ibm-test"], args.eval)):  # fmt: skip
         seen_text: set[str] = set()
         ranked = []
-        for item in (i for s in splits for i in iter_reply_items(s, data)):
+        items = (i for s in splits for i in iter_reply_items(s, data))
+        for item in (i for i in items if i.split in TEST_SPLITS or not in_test_split(i.item, data)):
             key = item.reply.text.strip().lower()
             if item.item in done or not key or key in seen_text:
                 continue

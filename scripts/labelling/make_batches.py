@@ -16,7 +16,7 @@ import random
 import re
 from pathlib import Path
 
-from qa_toolkit.datasets import ReplyItem, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, ReplyItem, in_test_split, iter_reply_items, shared_data_dir
 
 UNFRIENDLY = re.compile(
     r"(as (we|i|was) (already |previously )?(said|stated|mentioned|told|explained|advised)|"
@@ -80,7 +80,12 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     def pool(splits: list[str]) -> list[ReplyItem]:
-        return [i for s in splits for i in iter_reply_items(s, data) if i.item not in done and i.reply.text.strip()]
+        return [
+            i
+            for s in splits
+            for i in iter_reply_items(s, data)
+            if i.item not in done and i.reply.text.strip() and (s in TEST_SPLITS or not in_test_split(i.item, data))
+        ]  # a training pool holds no test thread
 
     def choose(items: list[ReplyItem], quotas: list[tuple[str, re.Pattern | None, int]]) -> list[tuple[str, ReplyItem]]:
         picked: list[tuple[str, ReplyItem]] = []

@@ -17,10 +17,9 @@ from pathlib import Path
 from make_batches import view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.training import seed_labels_path
-from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TRAIN_SPLITS, iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
 
 
 def main() -> None:

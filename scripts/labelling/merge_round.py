@@ -20,11 +20,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from adjudicate import TRAIN_SPLITS, labeller_readings, write_whole  # type: ignore[import-not-found]
+from adjudicate import labeller_readings, write_whole  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
 from qa_toolkit.classifiers.training import LABEL_FILE_EVAL, LABEL_FILES_TRAIN, read_labels, seed_labels_path
-from qa_toolkit.datasets import TEST_SPLITS, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, TRAIN_SPLITS, in_test_split, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,9 +50,10 @@ def round_records(work: Path, prefix: str, manifest: dict[str, dict]) -> list[di
     return records
 
 
-def refusals(records: list[dict], have: set[str], which: str) -> str | None:
+def refusals(records: list[dict], have: set[str], which: str, data_dir: Path | None = None) -> str | None:
     """Why the round cannot be appended to the ``which`` ("train" or "eval") labels, or None. ``have``: items
-    that already have a first label in either set."""
+    that already have a first label in either set. With ``data_dir``, a training round may not hold a
+    twcs-sample reply of a test-split thread (``datasets.in_test_split``)."""
     twice = [i for i, n in Counter(r["item"] for r in records).items() if n > 1]
     already = [r["item"] for r in records if r["item"] in have]
     if twice or already:
@@ -63,6 +64,11 @@ def refusals(records: list[dict], have: set[str], which: str) -> str | None:
     if wrong:
         where = "test splits only" if which == "eval" else "training splits only"
         return f"{len(wrong)} replies are not from the {where} that {which} labels come from (e.g. {wrong[0]})"
+    test = []
+    if which == "train" and data_dir is not None:
+        test = [r["item"] for r in records if in_test_split(r["item"], data_dir)]
+    if test:
+        return f"{len(test)} replies are in threads of a test split, so they are test data (e.g. {test[0]})"
     return None
 
 
@@ -86,7 +92,7 @@ def main() -> None:
     target = ROOT / (LABEL_FILE_EVAL if args.which == "eval" else LABEL_FILES_TRAIN[1])
     have = {r["item"] for p in (ROOT / LABEL_FILES_TRAIN[1], ROOT / LABEL_FILE_EVAL) for r in read_labels(p)}
     have |= {r["item"] for r in read_labels(seed_labels_path(data))}
-    refused = refusals(records, have, args.which)
+    refused = refusals(records, have, args.which, data)
     if refused:
         raise SystemExit(f"{refused}: nothing written")
     text = target.read_text() if target.exists() else ""

@@ -25,10 +25,9 @@ from make_batches import view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.models import LABEL_SETS
 from qa_toolkit.classifiers.training import LABEL_FILES_TRAIN, load_labelled, training_label_records
-from qa_toolkit.datasets import iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TRAIN_SPLITS, iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_SPLITS = ("airlines-train", "ibm-dev", "twcs-sample")
 
 
 def out_of_fold(data: Path) -> dict[str, dict]:
