@@ -15,7 +15,7 @@ import json
 import random
 from pathlib import Path
 
-from qa_toolkit.datasets import iter_conversations, shared_data_dir
+from qa_toolkit.datasets import iter_conversations, sample_threads_in_test, shared_data_dir
 from qa_toolkit.metrics import compute_metrics
 from qa_toolkit.schema import ConversationIn
 
@@ -71,7 +71,9 @@ def main() -> None:
         convs = [
             c
             for c in iter_conversations(split, data)
-            if any(m.role.value == "agent" for m in c.messages) and f"{split}:{c.id}" not in done
+            if any(m.role.value == "agent" for m in c.messages)
+            and f"{split}:{c.id}" not in done
+            and not (split == "twcs-sample" and c.id in sample_threads_in_test(data))  # test data (datasets.py)
         ]
         picked = rng.sample(convs, args.random)
         ids = {c.id for c in picked}
