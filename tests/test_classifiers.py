@@ -818,6 +818,7 @@ def _stub_training_data(monkeypatch: pytest.MonkeyPatch, labelled, polite) -> No
     from qa_toolkit.classifiers import training
 
     monkeypatch.setattr(training, "training_label_records", lambda data_dir: labelled.labels)
+    monkeypatch.setattr(training, "test_thread_labels", lambda data_dir: ["twcs-sample:7#8"])  # left out as test data
     monkeypatch.setattr(training, "load_labelled", lambda records, data_dir: labelled)
     monkeypatch.setattr(training, "auxiliary_examples", lambda name, data_dir: polite if name == "tone" else None)
     monkeypatch.setattr(training, "evaluate_all", lambda *a, **k: {})
@@ -847,6 +848,8 @@ def test_train_fits_what_fit_classifiers_fits_and_writes_the_cards(monkeypatch: 
     assert cards["tone"]["training_data"]["auxiliary"]["examples"] == len(polite[1])
     assert cards["tone"]["training_data"]["auxiliary"]["weight"] == POLITENESS_WEIGHT
     assert "auxiliary" not in cards["apology"]["training_data"]
+    for card in cards.values():  # the card lists the labelled replies left out as test data
+        assert card["training_data"]["left_out"]["items"] == ["twcs-sample:7#8"]
 
 
 def test_train_refuses_a_class_with_too_few_labels_before_fitting(monkeypatch: pytest.MonkeyPatch,
