@@ -7,6 +7,7 @@ import pickle
 import re
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -689,19 +690,48 @@ def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -
     head = ",".join(["Community", "Id", "Request", *(f"Score{i}" for i in range(1, 6)),
                      *(f"TurkId{i}" for i in range(1, 6)), "Normalized Score"])  # fmt: skip
     rows = [f'x,{i},"Request {i} &lt;url&gt; caf\xe9",1,2,3,4,5,a,b,c,d,e,{s}' for i, s in enumerate(range(-4, 4))]
-    rows.append("x,99,a short row")  # the corpus has one: it is skipped, not an error
+    rows.append("x,99,a row without a score")  # skipped, not an error
+    # some requests were scored by 4 or 10 people: shorter or longer rows, the score still last
+    rows.append(f'x,98,"Request 98",{",".join(["9"] * 20)},3.5')
+    rows.append('x,97,"Request 97",1,2,3,4,a,b,c,d,-5')
     (folder / "stack-exchange.annotated.csv").write_bytes("\n".join([head, *rows]).encode("latin-1"))
     texts, labels = politeness_extremes(tmp_path, "stack-exchange")
-    # scores -4..3: quartiles at -2.25 and 1.25, so -4, -3 (neutral) and 2, 3 (friendly)
-    assert texts == [f"Request {i} http://url caf\xe9" for i in (0, 1, 6, 7)]
+    # scores -4..3, 3.5 and -5: quartiles at -2.5 and 1.5, so -4, -3, -5 (neutral) and 2, 3, 3.5 (friendly)
+    assert texts == [*(f"Request {i} http://url caf\xe9" for i in (0, 1, 6, 7)), "Request 98", "Request 97"]
     assert clean_for_model(texts[0]) == "Request 0 URL caf\xe9"  # the masked link reads as the URL placeholder
-    assert labels == ["neutral", "neutral", "friendly", "friendly"]
+    assert labels == ["neutral", "neutral", "friendly", "friendly", "friendly", "neutral"]
     assert politeness_extremes(tmp_path, "stack-exchange", impolite_as="unfriendly")[1][:2] == ["unfriendly"] * 2
     contexts, aux_labels = auxiliary_examples("tone", tmp_path)
     assert [c.text for c in contexts] == texts and aux_labels == labels and contexts[0].context == ()
     assert auxiliary_examples("apology", tmp_path) is None
     with pytest.raises(FileNotFoundError, match="wikipedia.annotated.csv"):
         politeness_extremes(tmp_path, "wikipedia")
+    (folder / "wikipedia.annotated.csv").write_text("Community,Id,Text,Score\nx,1,hello,2\n")
+    with pytest.raises(ValueError, match="wikipedia.annotated.csv: not the Stanford Politeness Corpus's columns"):
+        politeness_extremes(tmp_path, "wikipedia")
+
+
+def test_the_apology_check_reads_only_the_tweets_with_an_apology_label(tmp_path: Path) -> None:
+    """Each brand's twcs-activities file has its own activities: a file without "Apologize" says nothing
+    about apologies, so its tweets are not counted as replies without one."""
+    from qa_toolkit.classifiers.external import apology_check
+
+    folder = tmp_path / "twcs-activities"
+    folder.mkdir()
+    head = "main_tweet_id,tweet_id,in_response_to_tweet_id,response_tweet_id,created_at,author_id,inbound,text,company"
+    (folder / "twcs-A-100-outbound.csv").write_text(
+        f"{head},Provide URL,Apologize\n1,2,1.0,,t,A,False,Sorry about the delay,A,,1.0\n"
+        "3,4,3.0,,t,A,False,Here is the link,A,1.0,\n5,6,5.0,,t,A,False,So sorry for the trouble,A,,\n"
+    )
+    (folder / "twcs-B-100-outbound.csv").write_text(f"{head},Request DM\n7,8,7.0,,t,B,False,Sorry! DM us,B,1.0\n")
+
+    class Said:  # says "templated" when the tweet has "sorry", else "none"
+        def predict(self, replies, evidence=3):  # type: ignore[no-untyped-def]
+            return [SimpleNamespace(label="templated" if "orry" in r.text else "none") for r in replies]
+
+    out = apology_check(Said(), tmp_path)  # type: ignore[arg-type]
+    assert out["files"] == ["twcs-A-100-outbound.csv"] and out["tweets"] == 3 and out["apologies"] == 1
+    assert out["precision"] == 0.5 and out["recall"] == 1.0  # the unlabelled apology in A counts against it
 
 
 def test_f1_of_resamples_is_sklearns_f1_of_each_resample() -> None:
@@ -806,7 +836,8 @@ def test_evaluate_writes_figures_into_the_cards(shared_data: Path, tmp_path: Pat
     # the shipped tone model learnt from Stack Exchange's extremes: only Wikipedia is a check, and the card says so
     assert politeness["stack-exchange"]["in_training"] and not politeness["wikipedia"]["in_training"]
     assert read_card("tone", tmp_path)["training_data"]["auxiliary"]["examples"] > 3000
-    assert read_card("apology", tmp_path)["external_checks"]["twcs_activities_apology_presence"]["tweets"] == 300
+    activities = read_card("apology", tmp_path)["external_checks"]["twcs_activities_apology_presence"]
+    assert activities["tweets"] == 100 and activities["files"] == ["twcs-AmazonHelp-100-outbound.csv"]
 
 
 # --------------------------------------------------------------------------- qa-toolkit train (train_all)

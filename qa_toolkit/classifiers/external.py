@@ -7,7 +7,9 @@
   Wikipedia is a check there: the paper's cross-site setting (trained on Stack Exchange, 75.4%); the card
   marks each site ``in_training``;
 - apology presence on twcs-activities (Kecht et al. 2021): apology != none against the human
-  "Apologize" activity labels of 300 agent tweets (F1; a no-regression check).
+  "Apologize" activity labels (F1; a no-regression check). Each brand's file has its own activities, and
+  only AmazonHelp's has "Apologize": its 100 agent tweets are the check (the other brands' tweets have no
+  apology label, so they are not read as "no apology").
 """
 
 from __future__ import annotations
@@ -36,12 +38,17 @@ POLITENESS_FILES = {"wikipedia": "wikipedia.annotated.csv", "stack-exchange": "s
 
 
 def politeness_requests(data_dir: Path, site: str) -> tuple[list[str], np.ndarray]:
-    """One politeness site's requests and their normalised human politeness scores."""
+    """One politeness site's requests and their normalised human politeness scores. Most requests were scored
+    by 5 people, as the header says, but some by 4, 9 or 10, so their rows are shorter or longer than the
+    header: the request is always the third field and the normalised score the last."""
     with open(data_dir / "stanford-politeness" / POLITENESS_FILES[site], encoding="latin-1", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if _is_number(r.get("Normalized Score"))]  # one row is short
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        if header[2:3] != ["Request"] or header[-1:] != ["Normalized Score"]:
+            raise ValueError(f"{fh.name}: not the Stanford Politeness Corpus's columns (Community, Id, Request, ...)")
+        rows = [r for r in reader if len(r) > 3 and _is_number(r[-1])]  # a row without a score is not a request
     # the corpus masks links as "&lt;url&gt;": made a link again, clean_for_model reads it as its URL placeholder
-    return ([r["Request"].replace("&lt;url&gt;", "http://url") for r in rows],
-            np.array([float(r["Normalized Score"]) for r in rows]))  # fmt: skip
+    return [r[2].replace("&lt;url&gt;", "http://url") for r in rows], np.array([float(r[-1]) for r in rows])
 
 
 def politeness_extremes(data_dir: Path, site: str, *, impolite_as: str = "neutral") -> tuple[list[str], list[str]]:
@@ -76,16 +83,24 @@ def politeness_check(tone: ReplyClassifier, data_dir: Path, *, in_training: Sequ
 
 
 def apology_check(apology: ReplyClassifier, data_dir: Path) -> dict:
+    """Apology presence against the "Apologize" labels of the brands whose file has that activity (only
+    AmazonHelp's does: a file without it says nothing about apologies)."""
     texts: list[str] = []
     truth: list[int] = []
+    files: list[str] = []
     for path in sorted((data_dir / "twcs-activities").glob("twcs-*-100-outbound.csv")):
         with open(path, encoding="utf-8", newline="") as fh:
-            for r in csv.DictReader(fh):
+            reader = csv.DictReader(fh)
+            if "Apologize" not in (reader.fieldnames or []):
+                continue
+            files.append(path.name)
+            for r in reader:
                 texts.append(r["text"])
-                truth.append(1 if (r.get("Apologize") or "").strip() in ("1", "1.0") else 0)
+                truth.append(1 if (r["Apologize"] or "").strip() in ("1", "1.0") else 0)
     preds = apology.predict([ReplyContext(t, (), "en") for t in texts], evidence=0)
     found = [int(p.label != "none") for p in preds]
     return {
+        "files": files,
         "tweets": len(texts),
         "apologies": int(sum(truth)),
         "f1": float(f1_score(truth, found)),

@@ -50,7 +50,8 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=150)
     ap.add_argument("--eval", type=int, default=60)
     ap.add_argument("--batch", type=int, default=75)
-    ap.add_argument("--model", action="store_true", help="also rank by the current tone model's P(unfriendly)")
+    ap.add_argument("--model", action="store_true",
+                    help="rank training replies (never evaluation ones) by the tone model too")  # fmt: skip
     ap.add_argument("--prefix", default="hunt", help="batch name prefix (hunt-train-NN, hunt-eval-NN)")
     args = ap.parse_args()
     data = shared_data_dir()
@@ -78,7 +79,9 @@ def main() -> None:
             ranked.append((coldness(item.reply.text, analyzer), item))
         if k == 0:
             continue
-        if tone is not None:  # keep the coldest quarter by wording, then rank it by the model as well
+        # the model ranks training replies only: which evaluation replies are read is never a model's choice
+        ranked_by_model = tone is not None and prefix.endswith("-train")
+        if ranked_by_model:  # keep the coldest quarter by wording, then rank it by the model as well
             ranked.sort(key=lambda x: -x[0])
             ranked = ranked[: max(k * 20, len(ranked) // 4)]
             for start in range(0, len(ranked), 2000):
@@ -93,9 +96,8 @@ def main() -> None:
         for b in range(0, len(chosen), args.batch):
             name = f"{prefix}-{b // args.batch + 1:02d}"
             write_batch(args.out, name, [view(it) for it in chosen[b : b + args.batch]])
-            manifest.update(
-                {it.item: {"batch": name, "sampling": "unfriendly-hunt"} for it in chosen[b : b + args.batch]}
-            )
+            sampling = "unfriendly-hunt-model" if ranked_by_model else "unfriendly-hunt"  # as labels/README names them
+            manifest.update({it.item: {"batch": name, "sampling": sampling} for it in chosen[b : b + args.batch]})
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     print("done")
 
