@@ -214,7 +214,8 @@ def _training_records(data_dir: Path) -> tuple[list[dict], list[str]]:
         by_item[row["item"]] = {**by_item[row["item"]], **row}
     assert not any(i.startswith(("airlines-test", "ibm-test")) for i in by_item), "test split in training labels"
     left_out = [i for i in by_item if in_test_split(i, data_dir)]
-    return [r for i, r in by_item.items() if i not in set(left_out)], left_out
+    skip = set(left_out)
+    return [r for i, r in by_item.items() if i not in skip], left_out
 
 
 def training_label_files() -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
-from qa_toolkit.datasets import TEST_SPLITS, in_test_split, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, iter_reply_items, iter_training_reply_items, shared_data_dir
 
 WARM = re.compile(
     r"\b(thank|thanks|happy|glad|sorry|apolog|appreciate|love|hope|great|welcome|hi|hello|hey|please|understand|"
@@ -66,12 +66,12 @@ def main() -> None:
         from qa_toolkit.classifiers.training import context_of
 
         tone = load_classifier("tone")
-    for prefix, splits, k in ((f"{args.prefix}-train", ["airlines-train", "ibm-dev", "twcs-sample"], args.train),
-                              (f"{args.prefix}-eval", ["airlines-test", "ibm-test"], args.eval)):  # fmt: skip
+    evaluation = (i for s in sorted(TEST_SPLITS) for i in iter_reply_items(s, data))
+    for prefix, items, k in ((f"{args.prefix}-train", iter_training_reply_items(data), args.train),
+                             (f"{args.prefix}-eval", evaluation, args.eval)):  # fmt: skip
         seen_text: set[str] = set()
         ranked = []
-        items = (i for s in splits for i in iter_reply_items(s, data))
-        for item in (i for i in items if i.split in TEST_SPLITS or not in_test_split(i.item, data)):
+        for item in items:
             key = item.reply.text.strip().lower()
             if item.item in done or not key or key in seen_text:
                 continue

@@ -14,9 +14,10 @@ import argparse
 import json
 import random
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-from qa_toolkit.datasets import TEST_SPLITS, ReplyItem, in_test_split, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, ReplyItem, iter_reply_items, iter_training_reply_items, shared_data_dir
 
 UNFRIENDLY = re.compile(
     r"(as (we|i|was) (already |previously )?(said|stated|mentioned|told|explained|advised)|"
@@ -79,13 +80,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    def pool(splits: list[str]) -> list[ReplyItem]:
-        return [
-            i
-            for s in splits
-            for i in iter_reply_items(s, data)
-            if i.item not in done and i.reply.text.strip() and (s in TEST_SPLITS or not in_test_split(i.item, data))
-        ]  # a training pool holds no test thread
+    def pool(items: Iterable[ReplyItem]) -> list[ReplyItem]:
+        return [i for i in items if i.item not in done and i.reply.text.strip()]
 
     def choose(items: list[ReplyItem], quotas: list[tuple[str, re.Pattern | None, int]]) -> list[tuple[str, ReplyItem]]:
         picked: list[tuple[str, ReplyItem]] = []
@@ -99,12 +95,12 @@ def main() -> None:
         return picked
 
     train = choose(
-        pool(["airlines-train", "ibm-dev", "twcs-sample"]),
+        pool(iter_training_reply_items(data)),  # no test thread
         [("unfriendly-search", UNFRIENDLY, int(args.train * 0.35)), ("apology-search", APOLOGY, int(args.train * 0.3)),
          ("link-search", LINK, int(args.train * 0.15)), ("random", None, args.train - int(args.train * 0.8))],
     )  # fmt: skip
     evaluation = choose(
-        pool(["airlines-test", "ibm-test"]),
+        pool(i for s in sorted(TEST_SPLITS) for i in iter_reply_items(s, data)),
         [("random", None, int(args.eval * 0.7)), ("unfriendly-search", UNFRIENDLY, int(args.eval * 0.15)),
          ("apology-search", APOLOGY, args.eval - int(args.eval * 0.7) - int(args.eval * 0.15))],
     )  # fmt: skip
