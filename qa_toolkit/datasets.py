@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qa_toolkit.errors import QAError
 from qa_toolkit.importers import ImportOptions, Rejected, get_importer
 from qa_toolkit.schema import ConversationIn, MessageIn
 from qa_toolkit.types import Role
@@ -93,11 +94,14 @@ def load_items(ids: set[str], data_dir: Path) -> dict[str, ReplyItem]:
 def sample_threads_in_test(data_dir: Path) -> frozenset[str]:
     """The twcs-sample threads (their root tweet ids, the conversation ids) that hold a thread of the
     twcs-airlines test split: one of their tweets is a test thread's first tweet. Both files come from
-    TWCS, so the sample holds some test threads (11); their replies are test data. Empty when either file
-    is not there."""
+    TWCS, so the sample holds some test threads (11); their replies are test data. Empty without the sample;
+    with the sample but not the test split, which ones they are cannot be told: an error, not an empty set."""
     test_file = data_dir / SPLITS["airlines-test"][1]
-    if not test_file.is_file() or not (data_dir / SPLITS["twcs-sample"][1]).is_file():
+    if not (data_dir / SPLITS["twcs-sample"][1]).is_file():
         return frozenset()
+    if not test_file.is_file():
+        raise QAError(f"{test_file}: not found, so the twcs-sample threads that belong to the airlines test split "
+                      "cannot be told apart from training threads; restore ../shared/data whole")  # fmt: skip
     with bz2.open(test_file, "rt", encoding="utf-8", newline="") as fh:
         firsts = {row["first_tweet_id"].strip() for row in csv.DictReader(fh)} - {""}
     return frozenset(

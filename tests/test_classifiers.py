@@ -696,7 +696,7 @@ def test_politeness_extremes_are_the_published_tasks_quartiles(tmp_path: Path) -
     rows.append('x,97,"Request 97",1,2,3,4,a,b,c,d,-5')
     (folder / "stack-exchange.annotated.csv").write_bytes("\n".join([head, *rows]).encode("latin-1"))
     texts, labels = politeness_extremes(tmp_path, "stack-exchange")
-    # scores -4..3, 3.5 and -5: quartiles at -2.5 and 1.5, so -4, -3, -5 (neutral) and 2, 3, 3.5 (friendly)
+    # scores -4..3, 3.5 and -5: quartiles at -2.75 and 1.75, so -4, -3, -5 (neutral) and 2, 3, 3.5 (friendly)
     assert texts == [*(f"Request {i} http://url caf\xe9" for i in (0, 1, 6, 7)), "Request 98", "Request 97"]
     assert clean_for_model(texts[0]) == "Request 0 URL caf\xe9"  # the masked link reads as the URL placeholder
     assert labels == ["neutral", "neutral", "friendly", "friendly", "friendly", "neutral"]
@@ -848,8 +848,8 @@ def _stub_training_data(monkeypatch: pytest.MonkeyPatch, labelled, polite) -> No
     evaluation (which reads ../shared/data) left out."""
     from qa_toolkit.classifiers import training
 
-    monkeypatch.setattr(training, "training_label_records", lambda data_dir: labelled.labels)
-    monkeypatch.setattr(training, "test_thread_labels", lambda data_dir: ["twcs-sample:7#8"])  # left out as test data
+    # the label records, and one labelled reply left out as test data
+    monkeypatch.setattr(training, "_training_records", lambda data_dir: (labelled.labels, ["twcs-sample:7#8"]))
     monkeypatch.setattr(training, "load_labelled", lambda records, data_dir: labelled)
     monkeypatch.setattr(training, "auxiliary_examples", lambda name, data_dir: polite if name == "tone" else None)
     monkeypatch.setattr(training, "evaluate_all", lambda *a, **k: {})

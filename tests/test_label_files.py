@@ -218,23 +218,24 @@ def test_the_metrics_say_how_well_each_class_is_ranked() -> None:
     assert "AP" in report and "top 10%" in report and f"{unfriendly['average_precision']:6.3f}" in report
 
 
-def test_a_round_goes_only_to_the_set_its_splits_belong_to() -> None:
+def test_a_round_goes_only_to_the_set_its_splits_belong_to(tmp_path: Path) -> None:
     train = [{"item": "airlines-train:1#t1"}, {"item": "ibm-dev:2#3"}]
     test = [{"item": "airlines-test:1#t1"}, {"item": "ibm-test:2#3"}]
-    assert refusals(train, set(), "train") is None
-    assert refusals(test, set(), "eval") is None
-    assert "2 replies are not from the test splits only" in str(refusals(train, set(), "eval"))
-    assert "1 replies are not from the training splits only" in str(refusals([*train, test[0]], set(), "train"))
+    assert refusals(train, set(), "train", tmp_path) is None
+    assert refusals(test, set(), "eval", tmp_path) is None
+    assert "2 replies are not from the test splits only" in str(refusals(train, set(), "eval", tmp_path))
+    mixed = refusals([*train, test[0]], set(), "train", tmp_path)
+    assert "1 replies are not from the training splits only" in str(mixed)
     # an unknown split (a typo, a data set that is not a training split) is refused too, not only a test split
     unknown = [{"item": "twcs-activities:1#t1"}, {"item": "airlines-tst:2#t1"}]
-    assert "2 replies are not from the training splits only" in str(refusals(unknown, set(), "train"))
-    assert "2 replies are not from the test splits only" in str(refusals(unknown, set(), "eval"))
+    assert "2 replies are not from the training splits only" in str(refusals(unknown, set(), "train", tmp_path))
+    assert "2 replies are not from the test splits only" in str(refusals(unknown, set(), "eval", tmp_path))
 
 
-def test_a_round_with_a_reply_labelled_before_or_twice_is_refused() -> None:
+def test_a_round_with_a_reply_labelled_before_or_twice_is_refused(tmp_path: Path) -> None:
     test = [{"item": "airlines-test:1#t1"}, {"item": "ibm-test:2#3"}]
-    assert "1 already have a first label (e.g. ibm-test:2#3)" in str(refusals(test, {"ibm-test:2#3"}, "eval"))
-    assert "1 replies appear twice" in str(refusals([*test, test[0]], set(), "eval"))
+    assert "1 already have a first label (e.g. ibm-test:2#3)" in str(refusals(test, {"ibm-test:2#3"}, "eval", tmp_path))
+    assert "1 replies appear twice" in str(refusals([*test, test[0]], set(), "eval", tmp_path))
 
 
 def _rows(path: Path) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from qa_toolkit.datasets import (
     iter_training_reply_items,
     sample_threads_in_test,
 )
+from qa_toolkit.errors import QAError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "labelling"))
@@ -70,11 +71,24 @@ def test_the_sample_threads_that_are_test_threads_are_found(tmp_path: Path) -> N
     assert [i.item for i in iter_training_reply_items(data)] == ["twcs-sample:10#11"]  # what labelling draws from
 
 
-def test_without_the_test_split_nothing_is_taken_for_test_data(tmp_path: Path) -> None:
+def test_the_sample_without_the_test_split_is_an_error_not_training_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = _shared(tmp_path)
     (data / "twcs-airlines" / "test.csv.bz2").unlink()
-    assert sample_threads_in_test(data) == frozenset()
-    assert not in_test_split("twcs-sample:20#21", data)
+    with pytest.raises(QAError, match=r"test\.csv\.bz2: not found"):
+        in_test_split("twcs-sample:20#21", data)
+    (tmp_path / "shared" / "labels").mkdir()
+    (tmp_path / "shared" / "labels" / "seed-train-1000.jsonl").write_text(
+        json.dumps({"item": "twcs-sample:20#21", **LABELS}) + "\n"
+    )
+    (tmp_path / "repo" / "labels").mkdir(parents=True)
+    (tmp_path / "repo" / "labels" / "train-extra.jsonl").write_text("")
+    monkeypatch.setattr(training, "ROOT", tmp_path / "repo")
+    with pytest.raises(QAError, match="cannot be told apart"):  # never trained on for want of the file
+        training.training_label_records(data)
+    (data / "twcs-sample" / "twcs_first5000rows.csv").unlink()  # no sample: nothing of it to leave out
+    assert sample_threads_in_test(data) == frozenset() and not in_test_split("airlines-train:1#t1", data)
 
 
 def test_training_leaves_out_the_labels_of_test_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

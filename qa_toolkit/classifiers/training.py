@@ -254,8 +254,8 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
-    train = load_labelled(training_label_records(data_dir), data_dir)
-    left_out = test_thread_labels(data_dir)
+    records, left_out = _training_records(data_dir)
+    train = load_labelled(records, data_dir)
     log(f"training on {len(train.contexts):,} labelled replies"
         + (f" ({len(left_out)} more left out: replies of test-split threads)" if left_out else ""))  # fmt: skip
     labels = {name: train.y(name) for name in names}

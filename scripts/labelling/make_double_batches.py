@@ -17,7 +17,7 @@ from pathlib import Path
 from make_batches import view, write_batch  # type: ignore[import-not-found]
 
 from qa_toolkit.classifiers.training import seed_labels_path
-from qa_toolkit.datasets import TRAIN_SPLITS, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TRAIN_SPLITS, in_test_split, iter_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,8 @@ def main() -> None:
     chosen: list[str] = []
     for pair in args.per_class:
         cls, count = pair.split("=")
-        cands = sorted(i for i, r in first.items() if r[args.task] == cls and i not in twice)
+        cands = sorted(i for i, r in first.items() if r[args.task] == cls and i not in twice
+                       and not in_test_split(i, data))  # a test thread's reply is not trained on: no use  # fmt: skip
         chosen += rng.sample(cands, min(int(count), len(cands)))
     rng.shuffle(chosen)
     wanted = set(chosen)

@@ -50,10 +50,10 @@ def round_records(work: Path, prefix: str, manifest: dict[str, dict]) -> list[di
     return records
 
 
-def refusals(records: list[dict], have: set[str], which: str, data_dir: Path | None = None) -> str | None:
+def refusals(records: list[dict], have: set[str], which: str, data_dir: Path) -> str | None:
     """Why the round cannot be appended to the ``which`` ("train" or "eval") labels, or None. ``have``: items
-    that already have a first label in either set. With ``data_dir``, a training round may not hold a
-    twcs-sample reply of a test-split thread (``datasets.in_test_split``)."""
+    that already have a first label in either set. A training round may not hold a twcs-sample reply of a
+    test-split thread (``datasets.in_test_split``, read from ``data_dir``)."""
     twice = [i for i, n in Counter(r["item"] for r in records).items() if n > 1]
     already = [r["item"] for r in records if r["item"] in have]
     if twice or already:
@@ -64,9 +64,7 @@ def refusals(records: list[dict], have: set[str], which: str, data_dir: Path | N
     if wrong:
         where = "test splits only" if which == "eval" else "training splits only"
         return f"{len(wrong)} replies are not from the {where} that {which} labels come from (e.g. {wrong[0]})"
-    test = []
-    if which == "train" and data_dir is not None:
-        test = [r["item"] for r in records if in_test_split(r["item"], data_dir)]
+    test = [r["item"] for r in records if which == "train" and in_test_split(r["item"], data_dir)]
     if test:
         return f"{len(test)} replies are in threads of a test split, so they are test data (e.g. {test[0]})"
     return None
