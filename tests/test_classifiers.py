@@ -849,7 +849,8 @@ def _stub_training_data(monkeypatch: pytest.MonkeyPatch, labelled, polite) -> No
     from qa_toolkit.classifiers import training
 
     # the label records, and one labelled reply left out as test data
-    monkeypatch.setattr(training, "_training_records", lambda data_dir: (labelled.labels, ["twcs-sample:7#8"]))
+    left_out = ["twcs-sample:7#8"]
+    monkeypatch.setattr(training, "training_labels_and_left_out", lambda data_dir: (labelled.labels, left_out))
     monkeypatch.setattr(training, "load_labelled", lambda records, data_dir: labelled)
     monkeypatch.setattr(training, "auxiliary_examples", lambda name, data_dir: polite if name == "tone" else None)
     monkeypatch.setattr(training, "evaluate_all", lambda *a, **k: {})

@@ -101,8 +101,9 @@ def test_training_leaves_out_the_labels_of_test_threads(tmp_path: Path, monkeypa
     (repo / "labels" / "train-extra.jsonl").write_text(json.dumps({"item": "twcs-sample:10#11", **LABELS}) + "\n")
     monkeypatch.setattr(training, "ROOT", repo)
     assert [r["item"] for r in training.training_label_records(data)] == ["twcs-sample:10#11"]
-    assert training.test_thread_labels(data) == ["twcs-sample:20#21"]
-    note = training.left_out_note(training.test_thread_labels(data))
+    records, left_out = training.training_labels_and_left_out(data)
+    assert [r["item"] for r in records] == ["twcs-sample:10#11"] and left_out == ["twcs-sample:20#21"]
+    note = training.left_out_note(left_out)
     assert note["replies"] == 1 and note["items"] == ["twcs-sample:20#21"] and "twcs-airlines/test" in note["why"]
 
 

@@ -193,18 +193,14 @@ def training_label_records(data_dir: Path) -> list[dict]:
     """The seed labels plus the project's own training labels (never the evaluation set). A reply re-read by
     more people (labels/train-reviewed.jsonl: the majority of two or three readings) takes the reviewed
     labels and keeps the rest of its first record. Labels of twcs-sample replies in a thread of the
-    airlines test split (``test_thread_labels``) are left out: that is test data."""
-    return _training_records(data_dir)[0]
+    airlines test split are left out: that is test data (``training_labels_and_left_out``)."""
+    return training_labels_and_left_out(data_dir)[0]
 
 
-def test_thread_labels(data_dir: Path) -> list[str]:
-    """The labelled training replies that training leaves out because they are test data: twcs-sample replies
-    in a thread that is also in twcs-airlines/test (``datasets.sample_threads_in_test``). Labelled before
-    the overlap was known; some are the very replies of the evaluation set."""
-    return _training_records(data_dir)[1]
-
-
-def _training_records(data_dir: Path) -> tuple[list[dict], list[str]]:
+def training_labels_and_left_out(data_dir: Path) -> tuple[list[dict], list[str]]:
+    """``training_label_records``, and the labelled replies it leaves out because they are test data:
+    twcs-sample replies in a thread that is also in twcs-airlines/test (``datasets.sample_threads_in_test``),
+    labelled before the overlap was known; some are the very replies of the evaluation set."""
     records = read_labels(seed_labels_path(data_dir)) + read_labels(ROOT / LABEL_FILES_TRAIN[1])
     by_item = {r["item"]: r for r in records}  # a reply labelled twice: the later file wins
     reviewed = ROOT / LABEL_FILES_TRAIN[2]
@@ -254,7 +250,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
-    records, left_out = _training_records(data_dir)
+    records, left_out = training_labels_and_left_out(data_dir)
     train = load_labelled(records, data_dir)
     log(f"training on {len(train.contexts):,} labelled replies"
         + (f" ({len(left_out)} more left out: replies of test-split threads)" if left_out else ""))  # fmt: skip
