@@ -6,7 +6,9 @@ Item ids: ``airlines-<split>:<first_tweet_id>#t<i>`` (row of twcs-airlines/<spli
 
 twcs-sample and twcs-airlines both come from TWCS, so the first 5,000 rows hold a few threads of the
 airlines **test** split (11 of them): those are test data wherever they are read, never training data
-(``sample_threads_in_test``, ``in_test_split``, ``iter_training_reply_items``).
+(``sample_threads_in_test``, ``in_test_split``, ``iter_training_reply_items``). For the same reason a
+twcs-sample thread can be a twcs-airlines thread under another id: ``conversation_groups`` puts replies of
+one thread in one group, whichever file they were read from.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import bz2
 import csv
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -126,3 +128,37 @@ def iter_training_reply_items(data_dir: Path) -> Iterator[ReplyItem]:
         for item in iter_reply_items(split, data_dir):
             if not (split == "twcs-sample" and item.conversation.id in left_out):
                 yield item
+
+
+# Splits whose conversations are TWCS threads with the same id (the thread's first tweet): a twcs-sample thread
+# and a twcs-airlines thread with one id are one thread, read from two files.
+_TWCS_SPLITS = frozenset({"airlines-train", "airlines-test", "twcs-sample"})
+# Splits whose message ids are tweet ids (unique across conversations): IBM sessions can share tweets.
+_TWEET_ID_SPLITS = frozenset({"ibm-dev", "ibm-test", "twcs-sample"})
+
+
+def conversation_groups(items: Sequence[str]) -> list[str]:
+    """The conversation group of each reply item: replies of one thread share a group, whichever split
+    file they were read from (a twcs-sample thread is also the twcs-airlines thread with its id), and
+    conversations that share a tweet (IBM sessions do) are one group. Cross-validation folds split by these
+    groups, so no fold learns from a reply of the very thread it is scored on."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    keys = []
+    for item in items:
+        split, _, rest = item.partition(":")
+        conv, _, message = rest.partition("#")
+        key = f"twcs:{conv}" if split in _TWCS_SPLITS else f"{split.split('-')[0]}:{conv}"
+        if split in _TWEET_ID_SPLITS and message:
+            a, b = find(key), find(f"tweet:{split.split('-')[0]}:{message}")
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the smaller key names the group: the same for any order
+        keys.append(key)
+    return [find(k) for k in keys]

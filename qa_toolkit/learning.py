@@ -39,9 +39,11 @@ from qa_toolkit.classifiers.training import (
     evaluate_predictions,
     evaluation_label_records,
     fit_classifiers,
+    left_out_note,
     load_labelled,
+    merge_same_replies,
     training_label_files,
-    training_label_records,
+    training_labels_and_left_out,
     word_vectors_note,
 )
 from qa_toolkit.datasets import shared_data_dir
@@ -336,13 +338,21 @@ def _retrain(
 
     base = training_set
     evaluation = evaluation_set
+    base_notes: dict[str, Any] = {}  # what the cards say about the committed labels, as `qa-toolkit train` does
     if data_dir is not None:
         if base is None:
             log("reading the committed training labels and their texts")
-            base = load_labelled(training_label_records(Path(data_dir)), Path(data_dir))
+            records, left_out = training_labels_and_left_out(Path(data_dir))
+            base = load_labelled(records, Path(data_dir))
+            if left_out:
+                base_notes["left_out"] = left_out_note(left_out)
         if evaluation is None:
             log("reading the evaluation set")
             evaluation = load_labelled(evaluation_label_records(), Path(data_dir))
+    if base is not None:  # one row per reply, as `qa-toolkit train` trains
+        base, same_replies = merge_same_replies(base, list(LABEL_SETS))
+        if same_replies:
+            base_notes["same_reply_merged"] = same_replies
     if base is None:
         notes.append(
             "../shared/data is not there: the committed training labels cannot be joined to their texts, so "
@@ -366,7 +376,10 @@ def _retrain(
         f"{len(examples):,} from reviews)")  # fmt: skip
     # the same extra examples as `qa-toolkit train` (the politeness corpus for tone), when the data is there
     auxiliary = {n: auxiliary_examples(n, Path(data_dir), required=False) for n in names} if data_dir else {}
-    fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, auxiliary=auxiliary, log=log)
+    # calibration folds grouped by conversation, as `qa-toolkit train`; a reviewed reply's group is its conversation
+    groups = list(base.groups() if base else []) + [f"store:{e.conversation_id}" for e in examples]
+    fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, auxiliary=auxiliary,
+                             groups=groups, log=log)  # fmt: skip
     notes.extend(fitted.notes)
 
     old: dict[str, ReplyClassifier] = {}
@@ -427,6 +440,7 @@ def _retrain(
         target = model_dir(name, out_dir)
         if name in fitted.pipelines:
             card = _card(name, fitted, examples, figures[name], evaluation_kind, note, created, reviewers, base)
+            card["training_data"].update(base_notes)
             save_model(name, fitted.pipelines[name], card, out_dir)
             log(f"  {name}: new model written")
         elif name in old:

@@ -868,10 +868,14 @@ def test_train_fits_what_fit_classifiers_fits_and_writes_the_cards(monkeypatch: 
     cards = train_all(tmp_path / "data", models_dir=tmp_path / "models", log=lambda _m: None)
 
     labels = {name: labelled.y(name) for name in LABEL_SETS}
-    alone = fit_classifiers(labelled.contexts, labels, auxiliary={"tone": polite})
+    alone = fit_classifiers(labelled.contexts, labels, auxiliary={"tone": polite}, groups=labelled.groups())
     for name in LABEL_SETS:
         saved = joblib.load(tmp_path / "models" / f"{name}-v1" / "model.joblib").named_steps["clf"]
-        np.testing.assert_array_equal(saved.linear_.coef_, alone.pipelines[name].named_steps["clf"].linear_.coef_)
+        same = alone.pipelines[name].named_steps["clf"]
+        np.testing.assert_array_equal(saved.linear_.coef_, same.linear_.coef_)
+        # and the same calibration folds (grouped by conversation): the same calibrator and decision weights
+        np.testing.assert_array_equal(saved.calibrator_.coef_, same.calibrator_.coef_)
+        np.testing.assert_array_equal(saved.decision_weights_, same.decision_weights_)
         card = read_card(name, tmp_path / "models")
         assert card["training_data"]["replies"] == 60
         assert card["training_data"]["distribution"] == alone.distribution[name]

@@ -317,3 +317,8 @@ def test_the_real_path_on_the_committed_labels(
     [row] = result.table()
     assert row["evaluated on"] > 400 and row["trained on"] == result.base_examples + 30
     assert row["macro_f1 before"] > 0.5 and row["macro_f1 after"] is not None
+    # the card says what `qa-toolkit train`'s cards say about the committed labels: the test-split replies
+    # left out, and the replies labelled under two ids, trained on once
+    data = read_card("apology", tmp_path / "new")["training_data"]
+    assert data["left_out"]["replies"] >= 10 and all(i.startswith("twcs-sample:") for i in data["left_out"]["items"])
+    assert data["same_reply_merged"]["replies"] >= 60

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
 _BLOCKS = frozenset({"word", "char", "dense", "strategies", "vectors"})  # ReplyFeaturizer.layout()'s block names
@@ -46,7 +46,8 @@ def tune_decision_weights(proba: np.ndarray, y: np.ndarray, classes: np.ndarray)
 
 class CalibratedLinear(ClassifierMixin, BaseEstimator):
     """Logistic regression (class-balanced) + a multinomial calibrator fitted on its out-of-fold decision
-    scores + decision weights tuned on the calibrated out-of-fold probabilities.
+    scores + decision weights tuned on the calibrated out-of-fold probabilities. The folds are grouped by
+    conversation when ``fit`` is given the groups (``qa-toolkit train`` gives them).
 
     ``skip``: feature blocks this model does not read (names from the featurizer's ``layout()``, passed to
     ``fit``): their columns are left out of the fit and get weight 0, so several models can still share one
@@ -103,9 +104,12 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         return s.reshape(-1, 1) if s.ndim == 1 else s
 
     def fit(self, X: Any, y: Any, *, layout: Mapping[str, tuple[int, int]] | None = None,
-            auxiliary: tuple[Any, Any] | None = None) -> CalibratedLinear:  # fmt: skip
+            auxiliary: tuple[Any, Any] | None = None, groups: Any = None) -> CalibratedLinear:  # fmt: skip
         """``layout``: block name -> (first column, end), from the featurizer; needed when ``skip`` is set.
-        ``auxiliary``: (X, y) of extra training examples, weighted ``auxiliary_weight`` (ignored at 0)."""
+        ``auxiliary``: (X, y) of extra training examples, weighted ``auxiliary_weight`` (ignored at 0).
+        ``groups``: each row's conversation group: the out-of-fold scores then come from folds that keep a
+        conversation's replies together (stratified as far as the groups allow), so the calibrator and the
+        decision weights learn from scores of conversations the fold's model has not seen."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         skipped = self._skipped_columns(X.shape[1], layout)
@@ -114,15 +118,18 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
             keep = np.ones(X.shape[1])
             keep[skipped] = 0.0
             X = sp.csr_matrix(X) @ sp.diags(keep, format="csr")
-        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        if groups is not None and len(groups) != len(y):
+            raise ValueError(f"{len(groups)} groups for {len(y)} rows")
+        grouped = StratifiedGroupKFold if groups is not None else StratifiedKFold
+        folds = grouped(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         aux_X, aux_y = self._auxiliary(auxiliary, X.shape[1], keep)
         if aux_y is None:
-            oof = cross_val_predict(self._linear(), X, y, cv=folds, method="decision_function")
+            oof = cross_val_predict(self._linear(), X, y, groups=groups, cv=folds, method="decision_function")
             self.linear_ = clone(self._linear()).fit(X, y)
         else:
             X = sp.csr_matrix(X)
             oof = np.zeros((len(y), 1 if len(self.classes_) == 2 else len(self.classes_)))
-            for tr, te in folds.split(X, y):
+            for tr, te in folds.split(X, y, groups):
                 fold = self._fit_with(X[tr], y[tr], aux_X, aux_y)
                 if len(fold.classes_) != len(self.classes_):  # cross_val_predict refuses this case too
                     missing = sorted(set(self.classes_.tolist()) - set(fold.classes_.tolist()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from qa_toolkit.datasets import ReplyItem, in_test_split, load_items
+from qa_toolkit.datasets import ReplyItem, conversation_groups, in_test_split, load_items
 from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.language import fill_languages
@@ -76,6 +77,58 @@ class LabelledSet:
 
     def y(self, name: str) -> list[str]:
         return [r[name] for r in self.labels]
+
+    def groups(self) -> list[str]:
+        """Each reply's conversation group (``datasets.conversation_groups``), for grouped folds."""
+        return conversation_groups([r["item"] for r in self.labels])
+
+
+_MENTION = re.compile(r"@\w+|__\w+__")
+
+
+def _reply_key(text: str) -> str:
+    """A reply's text as two files of one corpus both give it: without @mentions (twcs-airlines writes
+    ``__cust__`` where TWCS has ``@115882``) and with whitespace collapsed, lower-cased."""
+    return " ".join(_MENTION.sub(" ", text).split()).lower()
+
+
+def merge_same_replies(labelled: LabelledSet, names: Sequence[str]) -> tuple[LabelledSet, dict | None]:
+    """One training row per reply: a reply labelled under two ids (a twcs-sample thread is also a
+    twcs-airlines thread; IBM sessions share tweets) is one reply, which would otherwise count twice and
+    could sit on both sides of a cross-validation fold. The same reply means the same conversation group,
+    text and message before it (mentions aside). The first record is kept; a label on which the readings
+    disagree is left out for that reply (None: two readings without a majority settle nothing), the others
+    are kept. Returns the merged set and what a card says about it (None when nothing was merged)."""
+    keys = [(g, _reply_key(c.text), _reply_key(c.context[-1][1]) if c.context else "")
+            for g, c in zip(labelled.groups(), labelled.contexts, strict=True)]  # fmt: skip
+    first: dict[tuple, int] = {}
+    merged: dict[int, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key in first:
+            merged.setdefault(first[key], []).append(i)
+        else:
+            first[key] = i
+    if not merged:
+        return labelled, None
+    records = [dict(r) for r in labelled.labels]
+    disagreed = dict.fromkeys(names, 0)
+    for i, others in merged.items():
+        records[i]["same_reply_as"] = [labelled.labels[j]["item"] for j in others]
+        for name in names:
+            if len({labelled.labels[j][name] for j in [i, *others]}) > 1:
+                records[i][name] = None
+                disagreed[name] += 1
+    keep = sorted(first.values())
+    note = {
+        "replies": sum(len(v) for v in merged.values()),
+        "why": "the same reply labelled under two ids (a twcs-sample thread that is also a twcs-airlines thread, "
+        "an IBM tweet in two sessions): trained on once; a label the readings disagree on is left out for it",
+        "labels_left_out": {n: k for n, k in disagreed.items() if k},
+        "pairs": sorted(
+            [labelled.labels[i]["item"], *(labelled.labels[j]["item"] for j in v)] for i, v in merged.items()
+        ),
+    }
+    return LabelledSet([labelled.contexts[i] for i in keep], [records[i] for i in keep]), note
 
 
 def load_labelled(label_records: Sequence[dict], data_dir: Path) -> LabelledSet:
@@ -251,14 +304,15 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
     models_dir = models_dir or MODELS_DIR
     names = list(names or LABEL_SETS)
     records, left_out = training_labels_and_left_out(data_dir)
-    train = load_labelled(records, data_dir)
-    log(f"training on {len(train.contexts):,} labelled replies"
-        + (f" ({len(left_out)} more left out: replies of test-split threads)" if left_out else ""))  # fmt: skip
+    train, same_replies = merge_same_replies(load_labelled(records, data_dir), names)
+    merged = f" ({same_replies['replies']} more merged: the same reply under two ids)" if same_replies else ""
+    test_threads = f" ({len(left_out)} more left out: replies of test-split threads)" if left_out else ""
+    log(f"training on {len(train.contexts):,} labelled replies{test_threads}{merged}")
     labels = {name: train.y(name) for name in names}
     _refuse_too_few(labels)  # before minutes of fitting; the same loop as fit_classifiers, which leaves them out
     auxiliary = {name: auxiliary_examples(name, data_dir) for name in names}
-    fitted = _fit_classifiers(train.contexts, labels, names=names, pipeline_params=None,
-                              min_per_class=MIN_PER_CLASS, auxiliary=auxiliary, log=log)  # fmt: skip
+    fitted = _fit_classifiers(train.contexts, labels, names=names, pipeline_params=None, min_per_class=MIN_PER_CLASS,
+                              auxiliary=auxiliary, groups=train.groups(), log=log)  # fmt: skip
     cards = {}
     for name in names:
         pipe = fitted.pipelines[name]
@@ -271,12 +325,14 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 "sources": TRAINING_SOURCES,
                 "distribution": fitted.distribution[name],
                 **({"left_out": left_out_note(left_out)} if left_out else {}),
+                **({"same_reply_merged": same_replies} if same_replies else {}),
                 **({"auxiliary": fitted.auxiliary[name]} if name in fitted.auxiliary else {}),
             },
             "model": {
                 "pipeline": "ReplyFeaturizer -> CalibratedLinear: LogisticRegression(class_weight='balanced'), "
-                "a multinomial calibrator on its 5-fold out-of-fold scores, per-class decision weights tuned "
-                "for macro-F1 on the calibrated out-of-fold probabilities (training labels only)",
+                "a multinomial calibrator on its out-of-fold scores (5 folds, grouped by conversation), per-class "
+                "decision weights tuned for macro-F1 on the calibrated out-of-fold probabilities (training labels "
+                "only)",
                 "params": {k: repr(v) for k, v in clf.get_params(deep=False).items()},
                 "decision_weights": dict(
                     zip(clf.classes_.tolist(), np.round(clf.decision_weights_, 3).tolist(), strict=True)
@@ -508,7 +564,7 @@ MIN_PER_CLASS = 5
 def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
                     names: Sequence[str] | None = None, pipeline_params: dict[str, Any] | None = None,
                     min_per_class: int = MIN_PER_CLASS, auxiliary: Mapping[str, Any] | None = None,
-                    log=None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+                    groups: Sequence[str] | None = None, log=None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
     """Fit one featurizer on every context and, for each label, the calibrated classifier on the rows
     that have that label (``labels[name][i]`` is the label of ``contexts[i]``, or None when it has none).
 
@@ -520,17 +576,21 @@ def fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence
     and on a busy machine BLAS threads spinning against each other made a fit up to 50 times slower.
 
     ``auxiliary``: label -> (contexts, labels) of extra examples (``auxiliary_examples``), used when that
-    label's estimator has an ``auxiliary_weight``; examples of a class left out are left out too."""
+    label's estimator has an ``auxiliary_weight``; examples of a class left out are left out too.
+    ``groups``: each context's conversation group (``LabelledSet.groups``): the calibration folds keep a
+    conversation together. Without them the folds are stratified only."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         return _fit_classifiers(contexts, labels, names=names, pipeline_params=pipeline_params,
-                                min_per_class=max(2, min_per_class), auxiliary=auxiliary or {}, log=log)  # fmt: skip
+                                min_per_class=max(2, min_per_class), auxiliary=auxiliary or {}, groups=groups,
+                                log=log)  # fmt: skip
 
 
 def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequence[str | None]], *,
                      names: Sequence[str] | None, pipeline_params: dict[str, Any] | None,
-                     min_per_class: int, auxiliary: Mapping[str, Any], log) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
+                     min_per_class: int, auxiliary: Mapping[str, Any], log,
+                     groups: Sequence[str] | None = None) -> FittedSet:  # type: ignore[no-untyped-def]  # fmt: skip
     from collections import Counter
 
     from qa_toolkit.classifiers.models import LABEL_SETS, ReplyPipeline, make_pipeline_for
@@ -562,7 +622,8 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
             use = [i for i, v in enumerate(aux_y) if v in kept]
             aux = (featurizer.transform([aux_contexts[i] for i in use]), [aux_y[i] for i in use])
             out.auxiliary[name] = auxiliary_note(name, aux[1], clf.auxiliary_weight)
-        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout(), auxiliary=aux)
+        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout(), auxiliary=aux,
+                groups=None if groups is None else [groups[i] for i in keep])  # fmt: skip
         out.pipelines[name] = ReplyPipeline([("features", featurizer), ("clf", clf)])
         out.rows[name] = len(keep)
         out.distribution[name] = dict(sorted(kept.items()))
