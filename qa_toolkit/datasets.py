@@ -120,6 +120,15 @@ def in_test_split(item: str, data_dir: Path) -> bool:
     return split == "twcs-sample" and rest.partition("#")[0] in sample_threads_in_test(data_dir)
 
 
+def iter_test_reply_items(data_dir: Path, *, present_only: bool = False) -> Iterator[ReplyItem]:
+    """Every agent reply of the test splits (``TEST_SPLITS``), in a fixed order: what evaluation rounds draw
+    from, and what no training may learn from. (twcs-sample's test threads are these same tweets.)
+    ``present_only``: skip a split whose file is not in ``data_dir`` instead of failing."""
+    for split in sorted(TEST_SPLITS):
+        if not present_only or (data_dir / SPLITS[split][1]).is_file():
+            yield from iter_reply_items(split, data_dir)
+
+
 def iter_training_reply_items(data_dir: Path) -> Iterator[ReplyItem]:
     """Every agent reply of the training splits (``TRAIN_SPLITS``) that is not test data: what labelling
     rounds draw from."""

@@ -46,7 +46,7 @@ from qa_toolkit.classifiers.training import (
     training_labels_and_left_out,
     word_vectors_note,
 )
-from qa_toolkit.datasets import shared_data_dir
+from qa_toolkit.datasets import iter_test_reply_items, shared_data_dir
 from qa_toolkit.db import results
 from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
@@ -368,6 +368,20 @@ def _retrain(
         examples = kept
         if not examples:
             raise QAError("every reviewed reply is in the evaluation set: there is nothing to learn from")
+    if data_dir is not None and examples:
+        # a store can hold the research test splits (imported to try the tool): never train on their replies,
+        # labelled for the evaluation set or not
+        log("reading the test splits' replies")
+        test_split = {_norm(i.reply.text) for i in iter_test_reply_items(Path(data_dir), present_only=True)}
+        kept = [e for e in examples if _norm(e.context.text) not in test_split]
+        if len(kept) < len(examples):
+            notes.append(
+                f"{len(examples) - len(kept)} reviewed replies are replies of the test splits "
+                "(twcs-airlines/test, ibm-cdp/test): left out of the training"
+            )
+        examples = kept
+        if not examples:
+            raise QAError("every reviewed reply is a reply of the test splits: there is nothing to learn from")
 
     contexts = list(base.contexts if base else []) + [e.context for e in examples]
     labels = {name: list(base.y(name) if base else []) + [e.labels.get(name) for e in examples] for name in LABEL_SETS}

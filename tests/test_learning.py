@@ -163,6 +163,39 @@ def test_with_an_evaluation_set_old_and_new_are_compared_on_it(
     assert card["metrics_before_retraining"] == result.figures["apology"]["before"]
 
 
+def test_a_reviewed_reply_of_the_test_splits_never_trains(
+    tmp_path: Path, reviewed: tuple[Engine, dict[str, int]], models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store can hold the research test splits (imported to try the tool): their replies are test data,
+    whether or not they are in the evaluation set."""
+    from types import SimpleNamespace
+
+    engine, _ = reviewed
+    data = tmp_path / "data"
+    data.mkdir()
+    asked: list[tuple[Path, bool]] = []
+
+    def test_replies(data_dir: Path, *, present_only: bool = False):  # type: ignore[no-untyped-def]
+        asked.append((data_dir, present_only))
+        # replies 0 and 1 are in a test split (spaced and cased differently: the same reply)
+        yield from (SimpleNamespace(reply=SimpleNamespace(text=f"  {rb.context(i).text.upper()} ")) for i in (0, 1))
+
+    monkeypatch.setattr(learning, "iter_test_reply_items", test_replies)
+    sets = {"training_set": rb.labelled_set(range(60, 90)), "evaluation_set": rb.labelled_set(range(80, 86))}
+    result = learning.retrain_with_reviews(engine, data_dir=data, models_dir=models, out_dir=tmp_path / "new",
+                                           names=["apology"], pipeline_params=rb.TINY, **sets)  # fmt: skip
+    assert asked == [(data, True)]
+    in_evaluation = {c.text for c in sets["evaluation_set"].contexts}
+    leaked = sum(rb.context(i).text in in_evaluation for i in range(30))  # left out as the evaluation set's
+    assert not {rb.context(0).text, rb.context(1).text} & in_evaluation
+    assert result.review_examples == 30 - leaked - 2
+    assert "2 reviewed replies are replies of the test splits" in " ".join(result.notes)
+    # with no ../shared/data there is nothing to compare with, and every review example trains
+    result = learning.retrain_with_reviews(engine, data_dir=None, models_dir=models, out_dir=tmp_path / "again",
+                                           names=["apology"], pipeline_params=rb.TINY, **sets)  # fmt: skip
+    assert result.review_examples == 30 - leaked and len(asked) == 1
+
+
 def test_with_the_politeness_corpus_tone_learns_from_it_as_train_does(
     tmp_path: Path, reviewed: tuple[Engine, dict[str, int]], models: Path
 ) -> None:

@@ -43,7 +43,7 @@ from qa_toolkit.classifiers.training import (
     seed_labels_path,
 )
 from qa_toolkit.cli import _atomic_output
-from qa_toolkit.datasets import TEST_SPLITS, TRAIN_SPLITS, iter_reply_items, shared_data_dir
+from qa_toolkit.datasets import TEST_SPLITS, TRAIN_SPLITS, iter_reply_items, iter_test_reply_items, shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = {"train": ROOT / LABEL_FILES_TRAIN[2], "eval": ROOT / LABEL_FILE_EVAL_REVIEWED}  # the files training reads
@@ -170,8 +170,7 @@ def main() -> None:
         new, todo = eval_to_read(first, done, second)
         random.Random(args.seed).shuffle(todo)
         wanted = set(todo)
-        items = {it.item: it for s in sorted(TEST_SPLITS) for it in iter_reply_items(s, data)
-                 if it.item in wanted}  # fmt: skip
+        items = {it.item: it for it in iter_test_reply_items(data) if it.item in wanted}
         n = _batches(args.work, args.prefix, [view(items[i]) for i in todo], args.batch)
         manifest = {i: {"reason": "second-reading" if i in wanted else "second-labels.jsonl"} for i in new}
         manifest_path.write_text(json.dumps(manifest, indent=1))

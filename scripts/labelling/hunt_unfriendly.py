@@ -14,7 +14,7 @@ from pathlib import Path
 
 from make_batches import excluded_items, view, write_batch  # type: ignore[import-not-found]
 
-from qa_toolkit.datasets import TEST_SPLITS, iter_reply_items, iter_training_reply_items, shared_data_dir
+from qa_toolkit.datasets import iter_test_reply_items, iter_training_reply_items, shared_data_dir
 
 WARM = re.compile(
     r"\b(thank|thanks|happy|glad|sorry|apolog|appreciate|love|hope|great|welcome|hi|hello|hey|please|understand|"
@@ -66,7 +66,7 @@ def main() -> None:
         from qa_toolkit.classifiers.training import context_of
 
         tone = load_classifier("tone")
-    evaluation = (i for s in sorted(TEST_SPLITS) for i in iter_reply_items(s, data))
+    evaluation = iter_test_reply_items(data)
     for prefix, items, k in ((f"{args.prefix}-train", iter_training_reply_items(data), args.train),
                              (f"{args.prefix}-eval", evaluation, args.eval)):  # fmt: skip
         seen_text: set[str] = set()

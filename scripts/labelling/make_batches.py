@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from qa_toolkit.datasets import TEST_SPLITS, ReplyItem, iter_reply_items, iter_training_reply_items, shared_data_dir
+from qa_toolkit.datasets import ReplyItem, iter_test_reply_items, iter_training_reply_items, shared_data_dir
 
 UNFRIENDLY = re.compile(
     r"(as (we|i|was) (already |previously )?(said|stated|mentioned|told|explained|advised)|"
@@ -100,7 +100,7 @@ def main() -> None:
          ("link-search", LINK, int(args.train * 0.15)), ("random", None, args.train - int(args.train * 0.8))],
     )  # fmt: skip
     evaluation = choose(
-        pool(i for s in sorted(TEST_SPLITS) for i in iter_reply_items(s, data)),
+        pool(iter_test_reply_items(data)),
         [("random", None, int(args.eval * 0.7)), ("unfriendly-search", UNFRIENDLY, int(args.eval * 0.15)),
          ("apology-search", APOLOGY, args.eval - int(args.eval * 0.7) - int(args.eval * 0.15))],
     )  # fmt: skip
