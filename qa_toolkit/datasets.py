@@ -139,18 +139,33 @@ def iter_training_reply_items(data_dir: Path) -> Iterator[ReplyItem]:
                 yield item
 
 
-# Splits whose conversations are TWCS threads with the same id (the thread's first tweet): a twcs-sample thread
-# and a twcs-airlines thread with one id are one thread, read from two files.
+# Splits whose conversations are TWCS threads named by their first tweet's id: a twcs-airlines thread and the
+# twcs-sample thread that holds its first tweet are one thread, read from two files.
 _TWCS_SPLITS = frozenset({"airlines-train", "airlines-test", "twcs-sample"})
 # Splits whose message ids are tweet ids (unique across conversations): IBM sessions can share tweets.
 _TWEET_ID_SPLITS = frozenset({"ibm-dev", "ibm-test", "twcs-sample"})
 
 
-def conversation_groups(items: Sequence[str]) -> list[str]:
-    """The conversation group of each reply item: replies of one thread share a group, whichever split
-    file they were read from (a twcs-sample thread is also the twcs-airlines thread with its id), and
-    conversations that share a tweet (IBM sessions do) are one group. Cross-validation folds split by these
-    groups, so no fold learns from a reply of the very thread it is scored on."""
+def _corpus(split: str) -> str:
+    return "twcs" if split in _TWCS_SPLITS else split.split("-")[0]
+
+
+def conversation_tweets(item: ReplyItem) -> tuple[str, ...]:
+    """The tweet ids a reply's conversation is made of, as ``conversation_groups`` reads them: every message
+    id where those are tweet ids (IBM, twcs-sample), else the thread's first tweet (twcs-airlines)."""
+    if item.split in _TWEET_ID_SPLITS:
+        return tuple(m.id for m in item.conversation.messages)
+    return (item.conversation.id,) if item.split in _TWCS_SPLITS else ()
+
+
+def conversation_groups(items: Sequence[str], tweets: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """The conversation group of each reply item: replies of one conversation share a group, whichever
+    split file they were read from, and conversations that share a tweet are one group (a twcs-airlines
+    thread is the twcs-sample thread that holds its first tweet; IBM sessions share tweets).
+    Cross-validation folds split by these groups, so no fold learns from a reply of the very conversation it
+    is scored on. ``tweets``: each item's ``conversation_tweets``; without them only the ids are read (the
+    conversation and the reply's own tweet), which joins an airlines thread to the sample thread named
+    by the same tweet but misses conversations that share only other tweets."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -160,14 +175,24 @@ def conversation_groups(items: Sequence[str]) -> list[str]:
             x = parent[x]
         return x
 
+    def union(a: str, b: str) -> None:
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the smallest key names the group: the same for any order
+
     keys = []
-    for item in items:
+    for i, item in enumerate(items):
         split, _, rest = item.partition(":")
         conv, _, message = rest.partition("#")
-        key = f"twcs:{conv}" if split in _TWCS_SPLITS else f"{split.split('-')[0]}:{conv}"
-        if split in _TWEET_ID_SPLITS and message:
-            a, b = find(key), find(f"tweet:{split.split('-')[0]}:{message}")
-            if a != b:
-                parent[max(a, b)] = min(a, b)  # the smaller key names the group: the same for any order
+        corpus = _corpus(split)
+        key = f"{corpus}:{conv}"  # sorts before every "tweet:" key, so a group is named by a conversation
+        shared = list(tweets[i]) if tweets is not None else []
+        if tweets is None and split in _TWCS_SPLITS:
+            shared.append(conv)  # the thread's first tweet
+        if tweets is None and split in _TWEET_ID_SPLITS and message:
+            shared.append(message)
+        find(key)
+        for tweet in shared:
+            union(key, f"tweet:{corpus}:{tweet}")
         keys.append(key)
     return [find(k) for k in keys]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import warnings
 from collections import Counter
@@ -42,11 +41,12 @@ from qa_toolkit.classifiers.training import (
     left_out_note,
     load_labelled,
     merge_same_replies,
+    reply_key,
     training_label_files,
     training_labels_and_left_out,
     word_vectors_note,
 )
-from qa_toolkit.datasets import iter_test_reply_items, shared_data_dir
+from qa_toolkit.datasets import iter_test_reply_items, sample_threads_in_test, shared_data_dir
 from qa_toolkit.db import results
 from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
@@ -257,8 +257,46 @@ def read_result(candidate_dir: Path) -> RetrainResult:
     return result
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+def _same_reply(context: ReplyContext) -> tuple[str, str]:
+    """A reply as two sources of one conversation both give it (``training.reply_key``): its text and the
+    message before it."""
+    return reply_key(context.text), reply_key(context.context[-1][1]) if context.context else ""
+
+
+def _leave_out_test_data(examples: list[ReviewExample], evaluation: LabelledSet | None, data_dir: Path | None,
+                         notes: list[str], log: Log) -> list[ReviewExample]:  # fmt: skip
+    """The review examples that are not test data. A store can hold the research data (imported to try the
+    tool): a reviewed reply whose text is an evaluation reply, or, with ``data_dir``, any reply of the test
+    splits, or that is in a test conversation of the research data (a twcs-sample thread of the airlines test
+    split, say), never trains. Texts are compared as ``training.reply_key`` reads them (mentions aside:
+    TWCS writes @115882 where twcs-airlines writes __cust__)."""
+    checks: list[tuple[str, set[str], set[str]]] = []  # (what they are, reply texts, conversation ids)
+    if evaluation is not None:
+        checks.append(("in the evaluation set", {reply_key(c.text) for c in evaluation.contexts}, set()))
+    if data_dir is not None and examples:
+        log("reading the test splits' replies")
+        replies = list(iter_test_reply_items(Path(data_dir), present_only=True))
+        conversations = {i.conversation.id for i in replies} | set(sample_threads_in_test(Path(data_dir)))
+        checks.append(("replies of the test splits (twcs-airlines/test, ibm-cdp/test, or their threads in "
+                       "twcs-sample)", {reply_key(i.reply.text) for i in replies}, conversations))  # fmt: skip
+    for what, texts, conversations in checks:
+        kept = [
+            e for e in examples
+            if reply_key(e.context.text) not in texts and _research_conversation(e.item) not in conversations
+        ]  # fmt: skip
+        if len(kept) < len(examples):
+            notes.append(f"{len(examples) - len(kept)} reviewed replies are {what}: left out of the training")
+        examples = kept
+        if not examples:
+            raise QAError(f"every reviewed reply is {what.split(' (')[0]}: there is nothing to learn from")
+    return examples
+
+
+def _research_conversation(item: str) -> str | None:
+    """The conversation id of a review example (``store:<source>:<conversation>#<message>``) imported from a
+    research data format (whose conversation ids are the research data's own), else None."""
+    _, source, rest = item.split(":", 2)
+    return rest.partition("#")[0] if source in ("twcs", "twcs-airlines", "ibm-cdp") else None
 
 
 def retrain_with_reviews(
@@ -358,30 +396,7 @@ def _retrain(
             "../shared/data is not there: the committed training labels cannot be joined to their texts, so "
             f"the new models learn from the {len(examples):,} review examples alone"
         )
-    if evaluation is not None:
-        held_out = {_norm(c.text) for c in evaluation.contexts}
-        kept = [e for e in examples if _norm(e.context.text) not in held_out]
-        if len(kept) < len(examples):
-            notes.append(
-                f"{len(examples) - len(kept)} reviewed replies are in the evaluation set: left out of the training"
-            )
-        examples = kept
-        if not examples:
-            raise QAError("every reviewed reply is in the evaluation set: there is nothing to learn from")
-    if data_dir is not None and examples:
-        # a store can hold the research test splits (imported to try the tool): never train on their replies,
-        # labelled for the evaluation set or not
-        log("reading the test splits' replies")
-        test_split = {_norm(i.reply.text) for i in iter_test_reply_items(Path(data_dir), present_only=True)}
-        kept = [e for e in examples if _norm(e.context.text) not in test_split]
-        if len(kept) < len(examples):
-            notes.append(
-                f"{len(examples) - len(kept)} reviewed replies are replies of the test splits "
-                "(twcs-airlines/test, ibm-cdp/test): left out of the training"
-            )
-        examples = kept
-        if not examples:
-            raise QAError("every reviewed reply is a reply of the test splits: there is nothing to learn from")
+    examples = _leave_out_test_data(examples, evaluation, data_dir, notes, log)
 
     contexts = list(base.contexts if base else []) + [e.context for e in examples]
     labels = {name: list(base.y(name) if base else []) + [e.labels.get(name) for e in examples] for name in LABEL_SETS}
@@ -390,8 +405,11 @@ def _retrain(
         f"{len(examples):,} from reviews)")  # fmt: skip
     # the same extra examples as `qa-toolkit train` (the politeness corpus for tone), when the data is there
     auxiliary = {n: auxiliary_examples(n, Path(data_dir), required=False) for n in names} if data_dir else {}
-    # calibration folds grouped by conversation, as `qa-toolkit train`; a reviewed reply's group is its conversation
-    groups = list(base.groups() if base else []) + [f"store:{e.conversation_id}" for e in examples]
+    # calibration folds grouped by conversation, as `qa-toolkit train`: a reviewed reply's group is its
+    # conversation's, or the group of the committed training reply it is (a store can hold the training splits)
+    base_groups = base.groups() if base else []
+    committed = {_same_reply(c): g for c, g in zip(base.contexts, base_groups, strict=True)} if base else {}
+    groups = base_groups + [committed.get(_same_reply(e.context), f"store:{e.conversation_id}") for e in examples]
     fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, auxiliary=auxiliary,
                              groups=groups, log=log)  # fmt: skip
     notes.extend(fitted.notes)

@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from qa_toolkit.classifiers.external import politeness_extremes
 from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
-from qa_toolkit.classifiers.training import LabelledSet, load_labelled, training_label_records
+from qa_toolkit.classifiers.training import LabelledSet, load_labelled, merge_same_replies, training_label_records
 from qa_toolkit.datasets import shared_data_dir
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
 
@@ -76,8 +76,14 @@ def training_folds(n_folds: int = 5) -> tuple[Path, LabelledSet, list[tuple[np.n
     data = shared_data_dir()
     if data is None:
         raise SystemExit("../shared/data not found")
-    train = load_labelled(training_label_records(data), data)
-    groups = [r["item"].split("#")[0] for r in train.labels]
+    # one row per reply and folds grouped by conversation, as `qa-toolkit train` (training.merge_same_replies);
+    # the few replies with a label their readings left unsettled (None) are left out here, where every label
+    # of a row is scored
+    merged, _ = merge_same_replies(load_labelled(training_label_records(data), data), list(LABEL_SETS))
+    rows = [i for i, r in enumerate(merged.labels) if all(r[n] is not None for n in LABEL_SETS)]
+    tweets = None if merged.tweets is None else [merged.tweets[i] for i in rows]
+    train = LabelledSet([merged.contexts[i] for i in rows], [merged.labels[i] for i in rows], tweets)
+    groups = train.groups()
     strat = [r["tone"] for r in train.labels]
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=7)
     return data, train, list(splitter.split(train.contexts, strat, groups))

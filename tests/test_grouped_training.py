@@ -41,6 +41,18 @@ def test_one_thread_read_from_two_files_is_one_group() -> None:
     assert conversation_groups(items[::-1]) == groups[::-1]
 
 
+def test_conversations_that_share_any_tweet_are_one_group() -> None:
+    """With each conversation's tweets (as ``load_labelled`` reads them), a sample thread that holds an airlines
+    thread's first tweet further down joins it, and IBM sessions sharing a tweet that is no labelled reply
+    are one group."""
+    items = ["airlines-train:792#t1", "twcs-sample:700#790", "twcs-sample:900#901", "ibm-dev:A#5", "ibm-dev:B#6"]
+    tweets = [("792",), ("700", "790", "792"), ("900", "901"), ("4", "5", "9"), ("9", "6")]
+    groups = conversation_groups(items, tweets)
+    assert groups == ["twcs:700", "twcs:700", "twcs:900", "ibm:A", "ibm:A"]
+    # from the ids alone these are apart: only the reply's own tweet and the thread's first are known
+    assert len(set(conversation_groups(items))) == 5
+
+
 def _record(item: str, **labels: str) -> dict:
     base = {"tone": "neutral", "personalisation": "generic", "apology": "none", "resolution": "step"}
     return {"item": item, **base, **labels}
@@ -81,6 +93,27 @@ def test_a_reply_labelled_under_two_ids_is_trained_on_once() -> None:
     assert note["replies"] == 1 and note["labels_left_out"] == {"tone": 1}
     assert note["pairs"] == [["airlines-train:10#t1", "twcs-sample:10#12"]]
     assert "tone" in labelled.labels[0] and labelled.labels[0]["tone"] == "friendly"  # the input is not changed
+    # the readings behind two records are pooled: 2 of 3 friendly settle it, where the records disagree
+    read = {"tone": "friendly", "readings": [{"tone": "friendly"}, {"tone": "neutral"}]}
+    pooled, note = merge_same_replies(
+        LabelledSet(labelled.contexts[:3], [_record("airlines-train:10#t1", **read), labelled.labels[1],
+                                            _record("twcs-sample:10#12", tone="friendly")]), NAMES)  # fmt: skip
+    assert note is not None and note["labels_by_majority"] == {} and pooled.labels[0]["tone"] == "friendly"
+    pooled, note = merge_same_replies(
+        LabelledSet(labelled.contexts[:3], [_record("airlines-train:10#t1", **read), labelled.labels[1],
+                                            _record("twcs-sample:10#12", tone="neutral")]), NAMES)  # fmt: skip
+    assert pooled.labels[0]["tone"] == "neutral"  # the first record's two readings were split: 2 of 3 neutral
+    other = {"tone": "neutral", "readings": [{"tone": "neutral"}, {"tone": "friendly"}]}
+    pooled, note = merge_same_replies(
+        LabelledSet(labelled.contexts[:3], [_record("airlines-train:10#t1", **read), labelled.labels[1],
+                                            _record("twcs-sample:10#12", **other)]), NAMES)  # fmt: skip
+    assert pooled.labels[0]["tone"] is None  # 2 against 2
+    read = {"tone": "neutral", "readings": [{"tone": "neutral"}, {"tone": "friendly"}, {"tone": "friendly"}]}
+    pooled, note = merge_same_replies(
+        LabelledSet(labelled.contexts[:3], [_record("airlines-train:10#t1", **read), labelled.labels[1],
+                                            _record("twcs-sample:10#12", tone="friendly")]), NAMES)  # fmt: skip
+    assert pooled.labels[0]["tone"] == "friendly"  # 3 of 4 readings, though the first record said neutral
+    assert note is not None and note["labels_by_majority"] == {"tone": 1} and note["labels_left_out"] == {}
     # nothing to merge: the same set back, and no note
     alone = LabelledSet(labelled.contexts[:2], labelled.labels[:2])
     assert merge_same_replies(alone, NAMES) == (alone, None)
@@ -164,6 +197,28 @@ def test_train_merges_the_same_reply_and_groups_its_folds(monkeypatch: pytest.Mo
         assert "grouped by conversation" in card["model"]["pipeline"]
     assert len(seen) == len(LABEL_SETS)
     assert all(g == labelled.groups() for g in seen)
+
+
+def test_the_folds_shrink_to_the_conversations_a_class_has() -> None:
+    """Each fold holds out whole conversations: a class in three conversations gets three folds; a class
+    in one conversation cannot be held out at all, so its label's folds are stratified only, and said so."""
+    from qa_toolkit.classifiers.training import fit_classifiers
+
+    texts = [f"Sorry about order {i}, we will refund it today" for i in range(12)]
+    texts += [f"Please DM us about ticket {i}" for i in range(12)]
+    contexts = [ReplyContext(t) for t in texts]
+    labels = {"resolution": ["solution"] * 12 + ["step"] * 12, "apology": ["specific"] * 12 + ["none"] * 12}
+    groups = [f"c{i % 3}" for i in range(12)] + [f"d{i}" for i in range(12)]  # solutions in 3 conversations
+    groups_apology = [*groups[:12], *(["one"] * 12)]  # every "none" in one conversation
+    fitted = fit_classifiers(contexts, {"resolution": labels["resolution"]}, names=["resolution"], groups=groups)
+    assert fitted.pipelines["resolution"].named_steps["clf"].cv == 3 and not fitted.notes
+    fitted = fit_classifiers(contexts, {"apology": labels["apology"]}, names=["apology"], groups=groups_apology)
+    assert fitted.pipelines["apology"].named_steps["clf"].cv == 5
+    assert fitted.notes == ["apology: a class is in one conversation only: calibration folds not grouped"]
+    # the estimator itself refuses folds that leave a class out of a training part, grouped or not
+    X = ReplyFeaturizer(n_features=2**10, char_ngrams=None).fit_transform(contexts)
+    with pytest.raises(ValueError, match="class step is missing from a training fold: too few examples or conv"):
+        CalibratedLinear(cv=2).fit(X, labels["resolution"], groups=["a"] * 12 + ["b"] * 12)
 
 
 def test_a_featurized_set_fits_with_its_groups() -> None:

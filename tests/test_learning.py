@@ -178,7 +178,8 @@ def test_a_reviewed_reply_of_the_test_splits_never_trains(
     def test_replies(data_dir: Path, *, present_only: bool = False):  # type: ignore[no-untyped-def]
         asked.append((data_dir, present_only))
         # replies 0 and 1 are in a test split (spaced and cased differently: the same reply)
-        yield from (SimpleNamespace(reply=SimpleNamespace(text=f"  {rb.context(i).text.upper()} ")) for i in (0, 1))
+        yield from (SimpleNamespace(reply=SimpleNamespace(text=f"  {rb.context(i).text.upper()} "),
+                                    conversation=SimpleNamespace(id=f"t-{i}")) for i in (0, 1))  # fmt: skip
 
     monkeypatch.setattr(learning, "iter_test_reply_items", test_replies)
     sets = {"training_set": rb.labelled_set(range(60, 90)), "evaluation_set": rb.labelled_set(range(80, 86))}
@@ -194,6 +195,70 @@ def test_a_reviewed_reply_of_the_test_splits_never_trains(
     result = learning.retrain_with_reviews(engine, data_dir=None, models_dir=models, out_dir=tmp_path / "again",
                                            names=["apology"], pipeline_params=rb.TINY, **sets)  # fmt: skip
     assert result.review_examples == 30 - leaked and len(asked) == 1
+
+
+def test_calibration_folds_group_reviewed_replies_by_conversation(
+    tmp_path: Path, reviewed: tuple[Engine, dict[str, int]], models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `qa-toolkit train`: the committed rows keep their groups, a reviewed reply's group is its store
+    conversation, or the committed row's when it is the same reply (a store can hold the training splits)."""
+    engine, _ = reviewed
+    seen: dict = {}
+    real = learning.fit_classifiers
+
+    def spy(contexts, labels, **kw):  # type: ignore[no-untyped-def]
+        seen.update(contexts=list(contexts), groups=kw.get("groups"))
+        return real(contexts, labels, **kw)
+
+    monkeypatch.setattr(learning, "fit_classifiers", spy)
+    base = rb.labelled_set(range(0, 6))  # replies 0-5 are committed training replies too
+    base.labels = [{**r, "item": f"hand:{i // 2}#{i}"} for i, r in enumerate(base.labels)]  # two a conversation
+    learning.retrain_with_reviews(engine, data_dir=None, models_dir=models, out_dir=tmp_path / "new",
+                                  names=["apology"], pipeline_params=rb.TINY, training_set=base,
+                                  evaluation_set=rb.labelled_set(range(80, 86)))  # fmt: skip
+    contexts, groups = seen["contexts"], seen["groups"]
+    assert len(groups) == len(contexts) > len(base.contexts)
+    assert groups[:6] == base.groups() == ["hand:0", "hand:0", "hand:1", "hand:1", "hand:2", "hand:2"]
+    for context, group in zip(contexts[6:], groups[6:], strict=True):
+        if context in base.contexts:
+            assert group == base.groups()[base.contexts.index(context)]
+        else:
+            assert group.startswith("store:")
+    assert sum(c in base.contexts for c in contexts[6:]) == 6
+    assert len({g for g in groups[6:] if g.startswith("store:")}) == len(contexts) - 12
+
+
+def test_test_data_in_a_store_is_told_by_text_and_by_conversation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from qa_toolkit.features import ReplyContext
+
+    def example(item: str, text: str) -> SimpleNamespace:
+        return SimpleNamespace(item=item, context=ReplyContext(text))
+
+    test_reply = SimpleNamespace(reply=SimpleNamespace(text="__cust__ Please  DM us your booking code."),
+                                 conversation=SimpleNamespace(id="3607"))  # fmt: skip
+    monkeypatch.setattr(learning, "iter_test_reply_items", lambda data_dir, present_only=False: iter([test_reply]))
+    monkeypatch.setattr(learning, "sample_threads_in_test", lambda data_dir: frozenset({"1223"}))
+    examples = [
+        example("store:twcs:99#100", "@115882 please DM us your booking code."),  # a test reply, as TWCS writes it
+        example("store:twcs:1223#1230", "We have refunded the fare."),  # in a sample thread of the test split
+        example("store:twcs-airlines:3607#t3", "Anything else?"),  # in an airlines test thread
+        example("store:zendesk:1223#5", "We have refunded the fare."),  # a helpdesk's own ticket 1223
+        example("store:twcs:55#56", "We have refunded the fare."),
+    ]
+    notes: list[str] = []
+    kept = learning._leave_out_test_data(examples, None, tmp_path, notes, lambda _m: None)  # type: ignore[arg-type]
+    assert [e.item for e in kept] == ["store:zendesk:1223#5", "store:twcs:55#56"]
+    assert notes and notes[0].startswith("3 reviewed replies are replies of the test splits")
+    # an evaluation reply is told by its text, whatever the source
+    evaluation = rb.labelled_set(range(1))
+    notes = []
+    kept = learning._leave_out_test_data([example("store:zendesk:1#2", f"  {evaluation.contexts[0].text.upper()}"),
+                                          *examples[3:]], evaluation, None, notes, lambda _m: None)  # type: ignore[arg-type]  # fmt: skip
+    assert len(kept) == 2 and notes == ["1 reviewed replies are in the evaluation set: left out of the training"]
 
 
 def test_with_the_politeness_corpus_tone_learns_from_it_as_train_does(

@@ -121,21 +121,22 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         if groups is not None and len(groups) != len(y):
             raise ValueError(f"{len(groups)} groups for {len(y)} rows")
         grouped = StratifiedGroupKFold if groups is not None else StratifiedKFold
-        folds = grouped(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        folds = list(grouped(n_splits=self.cv, shuffle=True, random_state=self.random_state).split(X, y, groups))
+        for tr, _ in folds:  # a class no fold model learnt would get no honest out-of-fold score
+            missing = sorted(set(self.classes_.tolist()) - set(np.unique(y[tr]).tolist()))
+            if missing:
+                raise ValueError(f"class {', '.join(map(str, missing))} is missing from a training fold: "
+                                 f"too few examples{' or conversations' if groups is not None else ''} "
+                                 f"for {self.cv} folds")  # fmt: skip
         aux_X, aux_y = self._auxiliary(auxiliary, X.shape[1], keep)
         if aux_y is None:
-            oof = cross_val_predict(self._linear(), X, y, groups=groups, cv=folds, method="decision_function")
+            oof = cross_val_predict(self._linear(), X, y, cv=folds, method="decision_function")
             self.linear_ = clone(self._linear()).fit(X, y)
         else:
             X = sp.csr_matrix(X)
             oof = np.zeros((len(y), 1 if len(self.classes_) == 2 else len(self.classes_)))
-            for tr, te in folds.split(X, y, groups):
-                fold = self._fit_with(X[tr], y[tr], aux_X, aux_y)
-                if len(fold.classes_) != len(self.classes_):  # cross_val_predict refuses this case too
-                    missing = sorted(set(self.classes_.tolist()) - set(fold.classes_.tolist()))
-                    raise ValueError(f"class {', '.join(map(str, missing))} is missing from a training fold: "
-                                     f"too few examples for {self.cv} folds")  # fmt: skip
-                oof[te] = self._scores(fold, X[te])
+            for tr, te in folds:
+                oof[te] = self._scores(self._fit_with(X[tr], y[tr], aux_X, aux_y), X[te])
             self.linear_ = self._fit_with(X, y, aux_X, aux_y)
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
         self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(oof, y)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from qa_toolkit.datasets import ReplyItem, conversation_groups, in_test_split, load_items
+from qa_toolkit.datasets import ReplyItem, conversation_groups, conversation_tweets, in_test_split, load_items
 from qa_toolkit.errors import QAError
 from qa_toolkit.features import ReplyContext
 from qa_toolkit.language import fill_languages
@@ -74,32 +75,41 @@ def read_labels(path: Path) -> list[dict]:
 class LabelledSet:
     contexts: list[ReplyContext]
     labels: list[dict]  # the label records, in the same order
+    # each reply's conversation_tweets (datasets), when read from ../shared/data: what groups() joins by
+    tweets: list[tuple[str, ...]] | None = None
 
     def y(self, name: str) -> list[str]:
         return [r[name] for r in self.labels]
 
     def groups(self) -> list[str]:
         """Each reply's conversation group (``datasets.conversation_groups``), for grouped folds."""
-        return conversation_groups([r["item"] for r in self.labels])
+        return conversation_groups([r["item"] for r in self.labels], self.tweets)
 
 
 _MENTION = re.compile(r"@\w+|__\w+__")
 
 
-def _reply_key(text: str) -> str:
+def reply_key(text: str) -> str:
     """A reply's text as two files of one corpus both give it: without @mentions (twcs-airlines writes
     ``__cust__`` where TWCS has ``@115882``) and with whitespace collapsed, lower-cased."""
     return " ".join(_MENTION.sub(" ", text).split()).lower()
+
+
+def _votes(record: dict, name: str) -> list[str]:
+    """The readings behind a record's label: each re-reading when it was read again, else its one label."""
+    readings = [r[name] for r in record.get("readings", ()) if r.get(name)]
+    return readings or [record[name]]
 
 
 def merge_same_replies(labelled: LabelledSet, names: Sequence[str]) -> tuple[LabelledSet, dict | None]:
     """One training row per reply: a reply labelled under two ids (a twcs-sample thread is also a
     twcs-airlines thread; IBM sessions share tweets) is one reply, which would otherwise count twice and
     could sit on both sides of a cross-validation fold. The same reply means the same conversation group,
-    text and message before it (mentions aside). The first record is kept; a label on which the readings
-    disagree is left out for that reply (None: two readings without a majority settle nothing), the others
-    are kept. Returns the merged set and what a card says about it (None when nothing was merged)."""
-    keys = [(g, _reply_key(c.text), _reply_key(c.context[-1][1]) if c.context else "")
+    text and message before it (mentions aside). The first record is kept. Where the records' labels
+    differ, the readings behind them are pooled (a re-read record brings each of its readings) and the
+    majority is kept; without a majority the label is left out for that reply (None), the others are kept.
+    Returns the merged set and what a card says about it (None when nothing was merged)."""
+    keys = [(g, reply_key(c.text), reply_key(c.context[-1][1]) if c.context else "")
             for g, c in zip(labelled.groups(), labelled.contexts, strict=True)]  # fmt: skip
     first: dict[tuple, int] = {}
     merged: dict[int, list[int]] = {}
@@ -111,32 +121,43 @@ def merge_same_replies(labelled: LabelledSet, names: Sequence[str]) -> tuple[Lab
     if not merged:
         return labelled, None
     records = [dict(r) for r in labelled.labels]
-    disagreed = dict.fromkeys(names, 0)
+    tweets = list(labelled.tweets) if labelled.tweets is not None else None
+    settled, unsettled = dict.fromkeys(names, 0), dict.fromkeys(names, 0)
     for i, others in merged.items():
-        records[i]["same_reply_as"] = [labelled.labels[j]["item"] for j in others]
+        rows = [labelled.labels[j] for j in [i, *others]]
+        records[i]["same_reply_as"] = [r["item"] for r in rows[1:]]
+        if tweets is not None:  # the kept row stands for all: its group stays the one they shared
+            tweets[i] = tuple(sorted({t for j in [i, *others] for t in labelled.tweets[j]}))
         for name in names:
-            if len({labelled.labels[j][name] for j in [i, *others]}) > 1:
-                records[i][name] = None
-                disagreed[name] += 1
+            if len({r[name] for r in rows}) == 1:
+                continue
+            votes = Counter(v for r in rows for v in _votes(r, name)).most_common()
+            majority = votes[0][1] * 2 > sum(n for _, n in votes)
+            records[i][name] = votes[0][0] if majority else None
+            (settled if majority else unsettled)[name] += 1
     keep = sorted(first.values())
     note = {
         "replies": sum(len(v) for v in merged.values()),
         "why": "the same reply labelled under two ids (a twcs-sample thread that is also a twcs-airlines thread, "
-        "an IBM tweet in two sessions): trained on once; a label the readings disagree on is left out for it",
-        "labels_left_out": {n: k for n, k in disagreed.items() if k},
+        "an IBM tweet in two sessions): trained on once; where its labels differ, the majority of the readings "
+        "behind them, or no label without one",
+        "labels_by_majority": {n: k for n, k in settled.items() if k},
+        "labels_left_out": {n: k for n, k in unsettled.items() if k},
         "pairs": sorted(
             [labelled.labels[i]["item"], *(labelled.labels[j]["item"] for j in v)] for i, v in merged.items()
         ),
     }
-    return LabelledSet([labelled.contexts[i] for i in keep], [records[i] for i in keep]), note
+    kept_tweets = None if tweets is None else [tweets[i] for i in keep]
+    return LabelledSet([labelled.contexts[i] for i in keep], [records[i] for i in keep], kept_tweets), note
 
 
 def load_labelled(label_records: Sequence[dict], data_dir: Path) -> LabelledSet:
     """Join label records with their texts; records whose text cannot be found are skipped."""
     items = load_items({r["item"] for r in label_records}, data_dir)
     fill_languages(list({id(i.conversation): i.conversation for i in items.values()}.values()))
-    rows = [(context_of(items[r["item"]]), r) for r in label_records if r["item"] in items]
-    return LabelledSet([c for c, _ in rows], [r for _, r in rows])
+    rows = [(context_of(items[r["item"]]), r, conversation_tweets(items[r["item"]]))
+            for r in label_records if r["item"] in items]  # fmt: skip
+    return LabelledSet([c for c, _, _ in rows], [r for _, r, _ in rows], [t for _, _, t in rows])
 
 
 def seed_labels_path(data_dir: Path) -> Path:
@@ -615,15 +636,22 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
             continue
         pipe = make_pipeline_for(name, **params)
         clf = pipe.named_steps["clf"]
-        clf.set_params(cv=min(clf.cv, min(kept.values())))
+        folds, fold_groups = min(clf.cv, min(kept.values())), None
+        if groups is not None:
+            by_class = {c: {groups[i] for i in keep if y[i] == c} for c in kept}
+            fewest = min(len(g) for g in by_class.values())
+            if fewest >= 2:  # each fold holds out whole conversations: as many folds as the rarest class has
+                folds, fold_groups = min(folds, fewest), [groups[i] for i in keep]
+            else:
+                out.notes.append(f"{name}: a class is in one conversation only: calibration folds not grouped")
+        clf.set_params(cv=folds)
         aux = None
         if auxiliary.get(name) is not None and clf.auxiliary_weight:
             aux_contexts, aux_y = auxiliary[name]
             use = [i for i, v in enumerate(aux_y) if v in kept]
             aux = (featurizer.transform([aux_contexts[i] for i in use]), [aux_y[i] for i in use])
             out.auxiliary[name] = auxiliary_note(name, aux[1], clf.auxiliary_weight)
-        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout(), auxiliary=aux,
-                groups=None if groups is None else [groups[i] for i in keep])  # fmt: skip
+        clf.fit(X[keep], [y[i] for i in keep], layout=featurizer.layout(), auxiliary=aux, groups=fold_groups)
         out.pipelines[name] = ReplyPipeline([("features", featurizer), ("clf", clf)])
         out.rows[name] = len(keep)
         out.distribution[name] = dict(sorted(kept.items()))

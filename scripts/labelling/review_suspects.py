@@ -43,7 +43,7 @@ def out_of_fold(data: Path) -> dict[str, dict]:
 
     train = load_labelled(training_label_records(data), data)
     ctx, labels = train.contexts, train.labels
-    groups = [r["item"].split("#")[0] for r in labels]
+    groups = train.groups()  # by conversation, a reply labelled under two ids in one group (as `train` folds)
     folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=11).split(
         ctx, [r["tone"] for r in labels], groups
     )
