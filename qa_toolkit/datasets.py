@@ -186,11 +186,11 @@ def conversation_groups(items: Sequence[str], tweets: Sequence[Sequence[str]] | 
         conv, _, message = rest.partition("#")
         corpus = _corpus(split)
         key = f"{corpus}:{conv}"  # sorts before every "tweet:" key, so a group is named by a conversation
-        shared = list(tweets[i]) if tweets is not None else []
-        if tweets is None and split in _TWCS_SPLITS:
-            shared.append(conv)  # the thread's first tweet
-        if tweets is None and split in _TWEET_ID_SPLITS and message:
-            shared.append(message)
+        if tweets is not None:
+            shared = list(tweets[i])
+        else:  # from the ids alone: a TWCS thread's first tweet (its id), the reply's own tweet
+            shared = [conv] if split in _TWCS_SPLITS else []
+            shared += [message] if split in _TWEET_ID_SPLITS and message else []
         find(key)
         for tweet in shared:
             union(key, f"tweet:{corpus}:{tweet}")

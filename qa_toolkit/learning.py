@@ -42,6 +42,7 @@ from qa_toolkit.classifiers.training import (
     load_labelled,
     merge_same_replies,
     reply_key,
+    same_reply_key,
     training_label_files,
     training_labels_and_left_out,
     word_vectors_note,
@@ -257,12 +258,6 @@ def read_result(candidate_dir: Path) -> RetrainResult:
     return result
 
 
-def _same_reply(context: ReplyContext) -> tuple[str, str]:
-    """A reply as two sources of one conversation both give it (``training.reply_key``): its text and the
-    message before it."""
-    return reply_key(context.text), reply_key(context.context[-1][1]) if context.context else ""
-
-
 def _leave_out_test_data(examples: list[ReviewExample], evaluation: LabelledSet | None, data_dir: Path | None,
                          notes: list[str], log: Log) -> list[ReviewExample]:  # fmt: skip
     """The review examples that are not test data. A store can hold the research data (imported to try the
@@ -408,8 +403,8 @@ def _retrain(
     # calibration folds grouped by conversation, as `qa-toolkit train`: a reviewed reply's group is its
     # conversation's, or the group of the committed training reply it is (a store can hold the training splits)
     base_groups = base.groups() if base else []
-    committed = {_same_reply(c): g for c, g in zip(base.contexts, base_groups, strict=True)} if base else {}
-    groups = base_groups + [committed.get(_same_reply(e.context), f"store:{e.conversation_id}") for e in examples]
+    committed = {same_reply_key(c): g for c, g in zip(base.contexts, base_groups, strict=True)} if base else {}
+    groups = base_groups + [committed.get(same_reply_key(e.context), f"store:{e.conversation_id}") for e in examples]
     fitted = fit_classifiers(contexts, labels, names=names, pipeline_params=params, auxiliary=auxiliary,
                              groups=groups, log=log)  # fmt: skip
     notes.extend(fitted.notes)

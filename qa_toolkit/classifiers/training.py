@@ -95,6 +95,12 @@ def reply_key(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text).split()).lower()
 
 
+def same_reply_key(context: ReplyContext) -> tuple[str, str]:
+    """A reply as two sources of one conversation both give it (``reply_key``): its text and the message
+    before it. Within one conversation group, two replies with the same key are the same reply."""
+    return reply_key(context.text), reply_key(context.context[-1][1]) if context.context else ""
+
+
 def _votes(record: dict, name: str) -> list[str]:
     """The readings behind a record's label: each re-reading when it was read again, else its one label."""
     readings = [r[name] for r in record.get("readings", ()) if r.get(name)]
@@ -109,8 +115,7 @@ def merge_same_replies(labelled: LabelledSet, names: Sequence[str]) -> tuple[Lab
     differ, the readings behind them are pooled (a re-read record brings each of its readings) and the
     majority is kept; without a majority the label is left out for that reply (None), the others are kept.
     Returns the merged set and what a card says about it (None when nothing was merged)."""
-    keys = [(g, reply_key(c.text), reply_key(c.context[-1][1]) if c.context else "")
-            for g, c in zip(labelled.groups(), labelled.contexts, strict=True)]  # fmt: skip
+    keys = [(g, *same_reply_key(c)) for g, c in zip(labelled.groups(), labelled.contexts, strict=True)]
     first: dict[tuple, int] = {}
     merged: dict[int, list[int]] = {}
     for i, key in enumerate(keys):
