@@ -249,6 +249,25 @@ class _Tokens(TokenArrays):
         return cls(**vars(get_batch_tokenizer("en")(texts)), texts=texts, text="\n".join(texts))
 
 
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values and where each value is among them: what ``np.unique(values,
+    return_inverse=True)`` gives, from one stable argsort (for a batch's word hashes about twice as fast as
+    ``np.unique``, whose default sort is slow on them)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(ordered), dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def _has_alnum(word: str) -> bool:
+    r"""Whether ``word`` has a letter or digit as ``str.isalnum`` reads them (``_WORD``'s ``[^\W_]`` is
+    ``str.isalnum`` for every code point): one regex search, several times faster than a loop over the characters."""
+    return _WORD.search(word) is not None
+
+
 class WordGrams:
     """Where each hashed word n-gram of a batch came from: its reply, column, first word (an index into the
     batch's non-space tokens) and length. ``locate`` and ``shown`` name a reply's n-gram in a column by the
@@ -287,14 +306,14 @@ class WordGrams:
         ends); and whether it may start one (nor is it a piece of a contraction, "n't", "'s")."""
         rows, orth = self._tokens[0], self._tokens[4]
         strings = get_nlp("en").vocab.strings
-        kinds, inverse = np.unique(self._word_arrays[0], return_inverse=True)
+        kinds, inverse = unique_inverse(self._word_arrays[0])
         texts = [strings[h] for h in kinds.tolist()]
 
         def each(test: Callable[[str], bool]) -> np.ndarray:
             return np.fromiter(map(test, texts), dtype=bool, count=len(texts))[inverse]
 
         placeholder = np.isin(orth[rows >= 0], np.array([strings[p] for p in PLACEHOLDERS], dtype=orth.dtype))
-        word = each(lambda w: any(ch.isalnum() for ch in w)) & ~placeholder
+        word = each(_has_alnum) & ~placeholder
         piece = each(_CONTRACTION_PIECES.__contains__)
         return each(informative_word), each(_SENTENCE_END_SET.__contains__) | placeholder, word, word & ~piece
 

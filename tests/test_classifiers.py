@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from qa_toolkit.classifiers import LABEL_SETS, ReplyClassifier, make_pipeline_for
 from qa_toolkit.classifiers.artefacts import load_all, read_card
 from qa_toolkit.classifiers.estimator import CalibratedLinear, tune_decision_weights
-from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
+from qa_toolkit.classifiers.models import POLITENESS_WEIGHT, ShownEntries
 from qa_toolkit.classifiers.training import (
     evaluate_predictions,
     expected_calibration_error,
@@ -542,6 +542,25 @@ def test_the_scorer_finds_the_same_evidence_as_each_classifier_alone(scorer: Rep
         assert [s[name]["evidence"] for s in together] == [p.evidence for p in alone]
         assert [s[name]["label"] for s in together] == [p.label for p in alone]
     assert sum(bool(s[name]["evidence"]) for s in together for name in s) > 3 * len(batch)
+
+
+def test_the_entries_that_can_be_shown_are_found_once_for_the_four(scorer: ReplyScorer) -> None:
+    batch = replies(WARM + COLD) + [ReplyContext("Please DM us your order number, Dana.", CUSTOMER, "en")]
+    assert scorer.shared_featurizer is not None and scorer._shown_mask is not None
+    features, views = scorer.shared_featurizer.transform_with_views(batch)
+    entries = ShownEntries.of(features, scorer._shown_mask)
+    grams = scorer.shared_featurizer.word_grams(views.tokens)
+    found = [entries.showable(grams, views, c._evidence_columns()) for c in scorer.classifiers.values()]
+    assert all(f is found[0] for f in found)  # one featurizer: the same entries for the four
+    can, shown = found[0], next(iter(scorer.classifiers.values()))._evidence_columns()
+    word = can.cols < grams.n_features
+    assert 0 < len(can.cols) < len(entries.cols) and word.any() and not word.all()
+    assert grams.informative(can.first[word], can.length[word]).all()  # each word entry is worth showing
+    dense = views.values[can.rows[~word], shown.values[can.cols[~word] - shown.dense_offset]]
+    assert (dense != 0).all() and (can.length[~word] == 0).all()  # each dense one is present
+    other = scorer.shared_featurizer.transform_with_views(batch)[1]  # other views (of the same replies): found again
+    again = entries.showable(scorer.shared_featurizer.word_grams(other.tokens), other, shown)
+    assert again is not can and again.cols.tolist() == can.cols.tolist()
 
 
 def test_scoring_pauses_the_garbage_collector_only_while_it_scores(

@@ -36,9 +36,11 @@ from qa_toolkit.features import (
     _char_units,
     _counts,
     _customer_text,
+    _has_alnum,
     _Tokens,
     dense_features,
     informative_word,
+    unique_inverse,
 )
 from qa_toolkit.nlp import CACHED_PIECES, LEXICON_LANGUAGES, BatchTokenizer, clean_for_model, get_matcher, get_nlp
 
@@ -377,6 +379,20 @@ def test_evidence_ranks_each_rows_contributions_as_lexsort_does() -> None:
         assert rank_in_rows(rows, contrib).tolist() == np.lexsort((-contrib, rows)).tolist()
 
 
+def test_unique_inverse_is_what_np_unique_gives() -> None:
+    rng = np.random.default_rng(5)
+    for values in (np.zeros(0, np.uint64), np.array([7], np.uint64), rng.integers(0, 40, 500).astype(np.uint64),
+                   rng.integers(0, 2**63, 300, dtype=np.uint64) * np.uint64(2)):  # fmt: skip
+        found, inverse = unique_inverse(values)
+        expected, expected_inverse = np.unique(values, return_inverse=True)
+        assert found.tolist() == expected.tolist() and inverse.tolist() == expected_inverse.tolist()
+        assert found[inverse].tolist() == values.tolist()
+    words = ("kettle", "48213", ",", "'s", "\U0001f600", "_", "_a", "\u00e9", "\u00bd", "-", "")
+    assert [w for w in words if _has_alnum(w)] == [w for w in words if any(ch.isalnum() for ch in w)]
+    assert [w for w in words if _has_alnum(w)] == ["kettle", "48213", "'s", "_a", "\u00e9", "\u00bd"]
+    assert [c for c in range(sys.maxunicode + 1) if _has_alnum(chr(c)) != chr(c).isalnum()] == []
+
+
 def test_word_grams_name_a_column_by_the_words_a_reply_holds() -> None:
     f = ReplyFeaturizer(n_features=2**18, char_ngrams=None, vector_weight=None)
     f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to HELP, Dana!", "Sorry, we can't.")])
@@ -457,19 +473,26 @@ def test_word_grams_are_shown_as_the_reply_wrote_them() -> None:
 
 
 def test_evidence_keeps_the_fuller_of_two_items_one_inside_the_other() -> None:
-    found: list[str] = []
-    for item in ("Thanks", "happy to help", "thanks for reaching out", "Happy", "THANKS FOR", "DM us"):
-        _show(found, item)
+    def shown(found: list[str], *items: str) -> list[str]:
+        keys = [g.lower() for g in found]
+        for item in items:
+            _show(found, keys, item)
+            assert keys == [g.lower() for g in found]  # kept alongside the items
+        return found
+
+    found = shown([], "Thanks", "happy to help", "thanks for reaching out", "Happy", "THANKS FOR", "DM us")
     assert found == ["thanks for reaching out", "happy to help", "DM us"]
-    _show(found, " ")  # nothing to show
-    assert found == ["thanks for reaching out", "happy to help", "DM us"]
-    found = ["help", "happy", "Dana"]
-    _show(found, "happy to help")  # takes the place of the first it holds; the others it holds go
-    assert found == ["happy to help", "Dana"]
-    found = ["Hi", "bag", "7"]
-    for item in ("thanks for reaching out", "our Baggage office", "gate 17", "Rishi"):
-        _show(found, item)  # whole words: "hi" is not in "reaching", "bag" not in "Baggage", "7" not in "17"
+    assert shown(found, " ") == ["thanks for reaching out", "happy to help", "DM us"]  # nothing to show
+    assert shown([], " ", "\t") == []
+    # takes the place of the first it holds; the others it holds go
+    assert shown(["help", "happy", "Dana"], "happy to help") == ["happy to help", "Dana"]
+    assert shown(["help", "Dana", "happy", "to", "Bob"], "Happy to help") == ["Happy to help", "Dana", "Bob"]
+    # whole words: "hi" is not in "reaching", "bag" not in "Baggage", "7" not in "17"
+    found = shown(["Hi", "bag", "7"], "thanks for reaching out", "our Baggage office", "gate 17", "Rishi")
     assert found == ["Hi", "bag", "7", "thanks for reaching out", "our Baggage office", "gate 17", "Rishi"]
+    # a substring that is no whole word, then the same words as a whole word further on
+    assert shown(["bus to us"], "us", "US") == ["bus to us"]
+    assert shown(["bus"], "us") == ["bus", "us"]
     cases = {("hi", "hi there"): True, ("us", "bus to us"): True, ("us", "bus"): False, ("7", "gate 17"): False,
              ("dm", "dm_us"): False, (", we", "sorry, we"): True, ("we", "we"): True,
              ("a b", "a bc"): False}  # fmt: skip

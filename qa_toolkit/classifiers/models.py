@@ -12,7 +12,14 @@ from sklearn.pipeline import Pipeline
 
 from qa_toolkit.classifiers.estimator import CalibratedLinear
 from qa_toolkit.errors import UnknownNameError
-from qa_toolkit.features import DENSE_NAMES, ReplyContext, ReplyFeaturizer, WordGrams, worth_showing_in
+from qa_toolkit.features import (
+    DENSE_NAMES,
+    DenseBatch,
+    ReplyContext,
+    ReplyFeaturizer,
+    WordGrams,
+    worth_showing_in,
+)
 
 LABEL_SETS: dict[str, tuple[str, ...]] = {
     "tone": ("friendly", "neutral", "unfriendly"),
@@ -158,6 +165,19 @@ def rank_in_rows(rows: np.ndarray, contrib: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Showable:
+    """The entries of ``ShownEntries`` that can be shown as evidence (``ShownEntries.showable``): their rows,
+    columns and values, and for an entry in a word column the first word and length of the reply's n-gram
+    there (``WordGrams``; 0 and 0 for a dense column)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    data: np.ndarray
+    first: np.ndarray
+    length: np.ndarray
+
+
+@dataclass(frozen=True)
 class ShownEntries:
     """The entries of a feature matrix (CSR) in the columns ``mask`` keeps, in the matrix's order: their
     rows, columns and values. Found once per batch for all the classifiers that share the features."""
@@ -165,7 +185,7 @@ class ShownEntries:
     rows: np.ndarray
     cols: np.ndarray
     data: np.ndarray
-    _grams: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)  # [WordGrams, found]
+    _showable: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)  # [key, Showable]
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
@@ -174,17 +194,27 @@ class ShownEntries:
         rows = np.searchsorted(features.indptr, at, side="right") - 1
         return cls(rows, features.indices[at], features.data[at])
 
-    def grams(self, found: WordGrams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For every entry in a word column, the first word and length of the reply's n-gram there and
-        whether it is worth showing (``WordGrams``); length 0 and False for the other entries. Found once for
-        all the classifiers that share the entries."""
-        if self._grams and self._grams[0] is found:
-            return self._grams[1]
-        word = self.cols < found.n_features
-        first, length = found.locate(self.rows[word], self.cols[word])
-        out = np.zeros(len(self.cols), np.int64), np.zeros(len(self.cols), np.int64), np.zeros(len(self.cols), bool)
-        out[0][word], out[1][word], out[2][word] = first, length, found.informative(first, length)
-        self._grams[:] = [found, out]
+    def showable(self, found: WordGrams, views: DenseBatch, shown: _Shown) -> Showable:
+        """The entries that can be shown, whichever label they push towards, in their order: in a word column
+        when the reply's n-gram there is worth showing (``WordGrams.locate``, ``WordGrams.informative``), in a
+        dense column when the feature is present (an absent one has no words behind it). Which those are
+        depends on the batch and the featurizer alone (``shown``'s layout: its word columns and which dense
+        feature each dense column is), not on the classifier's weights: found once for all the classifiers that
+        share the entries (and their featurizer), which then weigh only these (about half of the entries)."""
+        key = (found, views, shown.n_words, shown.dense_offset, shown.values.tolist())
+        if self._showable and all(a is b or a == b for a, b in zip(self._showable[0], key, strict=True)):
+            return self._showable[1]
+        rows, cols = self.rows, self.cols
+        word = np.flatnonzero(cols < found.n_features)
+        first, length = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
+        first[word], length[word] = found.locate(rows[word], cols[word])
+        ok = np.zeros(len(cols), bool)
+        ok[word] = found.informative(first[word], length[word])
+        dense = np.flatnonzero(cols >= shown.n_words)
+        ok[dense] = views.values[rows[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
+        at = np.flatnonzero(ok)
+        out = Showable(rows[at], cols[at], self.data[at], first[at], length[at])
+        self._showable[:] = [key, out]
         return out
 
 
@@ -262,6 +292,7 @@ class ReplyClassifier:
         mask[: f.n_features] = (coef[:, : f.n_features] != 0).any(axis=0)  # word columns with a weight
         mask[list(dense)] = True
         weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef.copy()  # binary: a row for classes[1]
+        weights = np.ascontiguousarray(weights)  # read flat (``_evidence``)
         for col, name in dense.items():
             allowed = _EVIDENCE_ONLY_FOR.get(self.name, {}).get(name)
             if allowed is not None:
@@ -280,28 +311,27 @@ class ReplyClassifier:
         n = features.shape[0]
         if entries is None:
             entries = ShownEntries.of(features, shown.mask)
-        mine = np.flatnonzero(shown.mask[entries.cols])  # entries found for several classifiers: this one's
-        row_of, cols = entries.rows[mine], entries.cols[mine]
-        contrib = entries.data[mine] * shown.weights[winners[row_of], cols]
-        keep = np.flatnonzero(contrib > 0)
-        row_of, cols, contrib, mine = row_of[keep], cols[keep], contrib[keep], mine[keep]
         # a word column is shown as the n-gram the reply holds there, when it is worth showing: every n-gram
-        # hashed to a column shares it, so it need not be the training n-gram it is named after (``column_name``)
-        grams = self.featurizer.word_grams(views.tokens)
-        first, length, ok = (a[mine] for a in entries.grams(grams))
+        # hashed to a column shares it, so it need not be the training n-gram it is named after (``column_name``);
         # a dense feature is shown when present (an absent one has no words behind it)
-        dense = np.flatnonzero(cols >= shown.n_words)
-        ok[dense] = views.values[row_of[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
-        keep = np.flatnonzero(ok)
+        grams = self.featurizer.word_grams(views.tokens)
+        can = entries.showable(grams, views, shown)
+        mine = np.flatnonzero(shown.mask[can.cols])  # entries found for several classifiers: this one's
+        row_of, cols = can.rows[mine], can.cols[mine]
+        # each entry's weight for its reply's winning class, read from the flat weights (a 2-D index reads
+        # the same numbers at twice the cost)
+        contrib = can.data[mine] * shown.weights.take(winners[row_of] * shown.weights.shape[1] + cols)
+        keep = np.flatnonzero(contrib > 0)
         keep = keep[rank_in_rows(row_of[keep], contrib[keep])]
         rows = row_of[keep]
         starts = np.searchsorted(rows, np.arange(n + 1))
         rank = np.arange(len(keep)) - starts[rows]
         keep = keep[rank < 2 * limit]  # a few spare for n-grams inside one another
-        rows, cols, first, length = row_of[keep], cols[keep], first[keep], length[keep]
+        rows, cols, first, length = row_of[keep], cols[keep], can.first[mine[keep]], can.length[mine[keep]]
         out: list[list[str]] = [[] for _ in range(n)]
-        names = shown.dense
-        word = cols < shown.n_words
+        keys: list[list[str]] = [[] for _ in range(n)]  # each reply's evidence lower-cased, as _show compares it
+        names, n_words = shown.dense, shown.n_words
+        word = cols < n_words
         at, end = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
         at[word], end[word], text = grams.shown(first[word], length[word])
         foreign = views.foreign  # replies in another language: their stop words are not worth showing either
@@ -309,34 +339,34 @@ class ReplyClassifier:
             found = out[i]
             if len(found) >= limit:
                 continue
-            if col >= shown.n_words:
+            if col >= n_words:
                 for w in views.evidence(i, names[col]):
-                    _show(found, w)
+                    _show(found, keys[i], w)
             elif i not in foreign or worth_showing_in(text[a:b], foreign[i]):
-                _show(found, text[a:b])
+                _show(found, keys[i], text[a:b])
         return [found[:limit] for found in out]
 
 
-def _show(found: list[str], item: str) -> None:
+def _show(found: list[str], keys: list[str], item: str) -> None:
     """Adds ``item`` to a reply's evidence unless it reads inside an item already there (whole words,
     case-insensitively); an item it holds gives way to it ("Thanks" to "Thanks for reaching out", not "Hi"
-    to "reaching out")."""
-    if not found:  # the first item (nothing to read it inside)
-        if item.strip():
-            found.append(item)
-        return
+    to "reaching out"). ``keys``: the items of ``found`` lower-cased, kept alongside them (a reply's items are
+    compared with every item that comes after them: lower-cased once, not at every comparison). Most items
+    are in no other, so a plain substring test comes before the whole-word one (``_within``)."""
     key = item.lower()
     if not key.strip():
         return
-    for k, g in enumerate(found):
-        held = g.lower()
-        if _within(key, held):
+    for k, held in enumerate(keys):
+        if key in held and _within(key, held):
             return
-        if _within(held, key):
-            found[k] = item
-            found[:] = [g for j, g in enumerate(found) if j <= k or not _within(g.lower(), key)]
+        if held in key and _within(held, key):
+            found[k], keys[k] = item, key
+            gone = [j for j in range(k + 1, len(keys)) if keys[j] in key and _within(keys[j], key)]
+            for j in reversed(gone):
+                del found[j], keys[j]
             return
     found.append(item)
+    keys.append(key)
 
 
 def _within(part: str, whole: str) -> bool:
