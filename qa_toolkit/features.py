@@ -797,6 +797,19 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
 
 
+def _pack_names(names: dict[int, str]) -> tuple[np.ndarray, np.ndarray, str]:
+    """Column -> name as the columns, each name's length and the names joined (``_unpack_names`` undoes it)."""
+    cols = np.fromiter(names, dtype=np.int64, count=len(names))
+    lengths = np.fromiter(map(len, names.values()), dtype=np.int64, count=len(names))
+    return cols, lengths, "".join(names.values())
+
+
+def _unpack_names(cols: np.ndarray, lengths: np.ndarray, joined: str) -> dict[int, str]:
+    ends = np.cumsum(lengths).tolist()
+    starts = [0, *ends[:-1]]
+    return dict(zip(cols.tolist(), map(joined.__getitem__, map(slice, starts, ends)), strict=True))
+
+
 class ReplyFeaturizer(TransformerMixin, BaseEstimator):
     """ReplyContext -> sparse matrix: TF-IDF-weighted hashed word n-grams (spaCy tokens) and character
     n-grams of the cleaned reply, scaled dense features (``DenseBatch``) and the reply's mean word vector
@@ -903,9 +916,22 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         means[~known] = 0.0
         return sp.csr_matrix(means)
 
+    def __getstate__(self) -> dict:
+        """The fitted state, with the column names (``word_names_``, about 190,000 n-grams) packed as three
+        arrays instead of a dict: joblib reads a pickled dict item by item in Python, which took most of a
+        model's loading time (about 0.6 of 0.9 s); the arrays it reads whole."""
+        state = dict(super().__getstate__())  # a copy: ``object.__getstate__`` gives the instance's own dict
+        names = state.pop("word_names_", None)
+        if names is not None:
+            state["word_names_packed_"] = _pack_names(names)
+        return state
+
     def __setstate__(self, state: dict) -> None:
         state.setdefault("vector_weight", None)  # featurizers saved before the word vectors had none
         state.setdefault("dense_clip", None)  # nor clipping
+        packed = state.pop("word_names_packed_", None)
+        if packed is not None:  # featurizers saved before packing hold ``word_names_`` as a dict
+            state["word_names_"] = _unpack_names(*packed)
         super().__setstate__(state)
 
     def transform_with_views(self, X: Sequence[ReplyContext]) -> tuple[sp.csr_matrix, DenseBatch]:

@@ -150,6 +150,23 @@ def test_featurizers_saved_before_the_word_vectors_still_load() -> None:
     assert old.fingerprint() == f.fingerprint()
 
 
+def test_column_names_are_pickled_packed_and_come_back_whole() -> None:
+    f = ReplyFeaturizer(n_features=2**12, vector_weight=None).fit(replies(WARM + COLD))
+    f.word_names_[7] = ""  # an empty name and one of many characters keep their places
+    f.word_names_[9] = "café — ok 👍"
+    state = f.__getstate__()
+    assert "word_names_" not in state and "word_names_" in vars(f)  # packed in a copy, the featurizer untouched
+    cols, lengths, joined = state["word_names_packed_"]
+    assert isinstance(cols, np.ndarray) and isinstance(lengths, np.ndarray) and isinstance(joined, str)
+    back = pickle.loads(pickle.dumps(f))
+    assert back.word_names_ == f.word_names_ and list(back.word_names_) == list(f.word_names_)
+    assert back.fingerprint() == f.fingerprint()
+    assert (back.transform(replies(WARM[:2])) != f.transform(replies(WARM[:2]))).nnz == 0
+    old = ReplyFeaturizer.__new__(ReplyFeaturizer)  # saved before packing: the names as a dict
+    old.__setstate__(f.__dict__.copy())
+    assert old.word_names_ == f.word_names_
+
+
 def test_a_reply_unlike_the_training_replies_is_not_decided_by_one_rare_feature() -> None:
     # a reply with no conversation before it, where every training reply had one: unclipped, its
     # "no_context" z-score is enormous and a weight learnt from a handful of replies would decide it
