@@ -578,6 +578,12 @@ def test_the_entries_that_can_be_shown_are_found_once_for_the_four(scorer: Reply
     other = scorer.shared_featurizer.transform_with_views(batch)[1]  # other views (of the same replies): found again
     again = entries.showable(scorer.shared_featurizer.word_grams(other.tokens), other, shown)
     assert again is not can and again.cols.tolist() == can.cols.tolist()
+    # entries of every column (character n-grams and word vectors too): the same evidence, those never shown
+    wide = ShownEntries.of(features, np.ones(features.shape[1], dtype=bool))
+    for clf in scorer.classifiers.values():
+        assert clf.decide(batch, features=features, views=views, entries=wide).evidence == (
+            clf.decide(batch, features=features, views=views, entries=entries).evidence
+        )
 
 
 def test_scoring_pauses_the_garbage_collector_only_while_it_scores(

@@ -185,7 +185,8 @@ class ShownEntries:
     rows: np.ndarray
     cols: np.ndarray
     data: np.ndarray
-    _showable: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)  # [key, Showable]
+    # [(key, Showable)]: one tuple, read once, so a thread never pairs one key with another key's entries
+    _showable: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, features: Any, mask: np.ndarray) -> ShownEntries:
@@ -200,21 +201,23 @@ class ShownEntries:
         dense column when the feature is present (an absent one has no words behind it). Which those are
         depends on the batch and the featurizer alone (``shown``'s layout: its word columns and which dense
         feature each dense column is), not on the classifier's weights: found once for all the classifiers that
-        share the entries (and their featurizer), which then weigh only these (about half of the entries)."""
+        share the entries (and their featurizer), which then weigh only these (about half of the entries).
+        Entries in columns that are neither (character n-grams, word vectors: never shown) are left out."""
         key = (found, views, shown.n_words, shown.dense_offset, shown.values.tolist())
-        if self._showable and all(a is b or a == b for a, b in zip(self._showable[0], key, strict=True)):
-            return self._showable[1]
+        cached = self._showable[0] if self._showable else None
+        if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
+            return cached[1]
         rows, cols = self.rows, self.cols
         word = np.flatnonzero(cols < found.n_features)
         first, length = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
         first[word], length[word] = found.locate(rows[word], cols[word])
         ok = np.zeros(len(cols), bool)
         ok[word] = found.informative(first[word], length[word])
-        dense = np.flatnonzero(cols >= shown.n_words)
+        dense = np.flatnonzero((cols >= shown.dense_offset) & (cols < shown.dense_offset + len(shown.values)))
         ok[dense] = views.values[rows[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
         at = np.flatnonzero(ok)
         out = Showable(rows[at], cols[at], self.data[at], first[at], length[at])
-        self._showable[:] = [key, out]
+        self._showable[:] = [(key, out)]
         return out
 
 
