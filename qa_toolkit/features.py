@@ -917,9 +917,9 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         return sp.csr_matrix(means)
 
     def __getstate__(self) -> dict:
-        """The fitted state, with the column names (``word_names_``, about 190,000 n-grams) packed as three
-        arrays instead of a dict: joblib reads a pickled dict item by item in Python, which took most of a
-        model's loading time (about 0.6 of 0.9 s); the arrays it reads whole."""
+        """The fitted state, with the column names (``word_names_``, about 190,000 n-grams) packed as two
+        arrays and one string instead of a dict: joblib reads a pickled dict item by item in Python, which took
+        most of a model's loading time (about 0.6 of 0.9 s); the arrays and the string it reads whole."""
         state = dict(super().__getstate__())  # a copy: ``object.__getstate__`` gives the instance's own dict
         names = state.pop("word_names_", None)
         if names is not None:
