@@ -11,13 +11,19 @@ MODEL_CARDS := $(wildcard models/*/card.json)
 
 .PHONY: demo demo-data test setup lint bench bench-app clean
 
+# The package and what it needs to run (enough for make demo); the test tools on top of it (make test,
+# lint, bench): pytest, ruff, playwright, psycopg and the rest need not be installed to try the app
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed-dev
 
 # The demo store, one step at a time; each step runs again only when its inputs change (stamps in var/).
 # The corpus is written by the project itself (qa_toolkit/demo/).
