@@ -295,7 +295,6 @@ class ReplyClassifier:
         mask[: f.n_features] = (coef[:, : f.n_features] != 0).any(axis=0)  # word columns with a weight
         mask[list(dense)] = True
         weights = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef.copy()  # binary: a row for classes[1]
-        weights = np.ascontiguousarray(weights)  # read flat (``_evidence``)
         for col, name in dense.items():
             allowed = _EVIDENCE_ONLY_FOR.get(self.name, {}).get(name)
             if allowed is not None:
