@@ -281,6 +281,7 @@ class WordGrams:
         self._text = tokens.text
         self.n_features = n_features
         self._tokens = (tokens.rows, tokens.lower, tokens.start, tokens.end, tokens.orth)  # read when first asked
+        self._strings = tokens.strings  # the strings of their hashes
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
 
     @cached_property
@@ -305,7 +306,7 @@ class WordGrams:
         (it has a letter or digit and is no placeholder: punctuation and emoji are trimmed from a phrase's
         ends); and whether it may start one (nor is it a piece of a contraction, "n't", "'s")."""
         rows, orth = self._tokens[0], self._tokens[4]
-        strings = get_nlp("en").vocab.strings
+        strings = self._strings
         kinds, inverse = unique_inverse(self._word_arrays[0])
         texts = [strings[h] for h in kinds.tolist()]
 

@@ -43,16 +43,23 @@ _NEGATIONS = {"en": frozenset({"not", "n't", "never"}), "nl": frozenset({"niet",
 
 _LEXEME_ATTRS = (LOWER, NORM, IS_SPACE)  # the only lexeme attributes the package reads
 # the pieces (runs of non-space) a BatchTokenizer remembers: spaCy 3.8 caches 10,000 by default, and splits a
-# piece it did not cache by its affix rules again each time it is met (about 40 times the cost of a cached one)
-CACHED_PIECES = 500_000
+# piece it did not cache by its affix rules again each time it is met (about 40 times the cost of a cached one).
+# Past them all is forgotten, spaCy's vocabulary too: with it each piece costs about 0.8 KB, so this bounds the
+# tokenizer's memory at about 80 MB (20,000 real replies meet about 27,000 pieces)
+CACHED_PIECES = 100_000
 
 
 @lru_cache(maxsize=8)
 def get_nlp(lang: str = "en") -> spacy.language.Language:
-    """A blank spaCy pipeline (tokenizer only) for ``lang``; English for languages spaCy lacks. Its new
+    """The blank pipeline of ``lang`` that the package shares (``blank_pipeline``)."""
+    return blank_pipeline(lang)
+
+
+def blank_pipeline(lang: str = "en") -> spacy.language.Language:
+    """A new blank spaCy pipeline (tokenizer only) for ``lang``; English for languages spaCy lacks. Its new
     words get only the lexeme attributes the package reads: computing the other nineteen (shape,
     like_url, like_num, ...) for every word not seen before was most of tokenising new text. Token
-    boundaries do not depend on them."""
+    boundaries do not depend on them, and a string's hash is the same in every pipeline."""
     try:
         nlp = spacy.blank(lang)
     except (ImportError, KeyError, ValueError, OSError):
@@ -73,6 +80,7 @@ class TokenArrays:
     start: np.ndarray  # int64
     end: np.ndarray  # int64
     rows: np.ndarray  # int64
+    strings: Any  # the spaCy StringStore that holds the strings of these hashes (``BatchTokenizer`` replaces its own)
 
 
 class _PieceTable:
@@ -120,20 +128,31 @@ class BatchTokenizer:
     emoticons, could read one across two pieces of a Doc and then split both differently ("Delta:) )" gave
     ":", ")", ")" in one Doc; here ":)", ")", as "Delta:)" and ")" alone): a piece's tokens never depend
     on its neighbours. On 73,915 real texts (replies, the two messages before each, some empty) no token
-    differed. When a batch's new pieces would make more than ``max_seen`` remembered, all are forgotten and
-    the batch's own remembered (so a batch of more distinct pieces keeps them all), with the tokenizer's cache
-    (shared with the other users of ``get_nlp(lang)``, which may cache twice ``max_seen`` pieces: spaCy 3.8
-    caps its cache, 3.7 does not), so memory stays bounded; spaCy's vocabulary still grows with every new
-    word. Texts that are not cleaned (``clean_for_model``: words apart by single spaces) are tokenised as
-    one Doc, whose whitespace tokens keep row -1."""
+    differed. The tokenizer is the batch tokenizer's own (a ``blank_pipeline``, not ``get_nlp``'s): spaCy's
+    vocabulary keeps every word it has met, so a large file made it grow without end (about 1 KB a reply
+    on replies with order numbers and codes). When a batch's new pieces would make more than ``max_seen``
+    remembered, or the vocabulary has taken in more than ``max_seen`` words (texts that are not cleaned add words
+    but no pieces), the pieces, the vocabulary and the tokenizer's cache are all forgotten together (a new
+    pipeline) and the batch's own pieces remembered (so a batch of more distinct pieces keeps them all):
+    memory stays bounded. A string's hash is the same in every pipeline, so the tokens are too; the
+    ``TokenArrays`` hold the ``StringStore`` that has their strings. Texts that are not cleaned
+    (``clean_for_model``: words apart by single spaces) are tokenised as one Doc, whose whitespace tokens
+    keep row -1."""
 
     def __init__(self, lang: str = "en", *, max_seen: int = CACHED_PIECES) -> None:
-        self.tokenizer = get_nlp(lang).tokenizer
+        self.lang = lang
         self.max_seen = max_seen  # pieces remembered (then forgotten, and tokenised again if met again)
-        if hasattr(self.tokenizer, "max_cache_size"):  # room for the other users' pieces too
-            self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, 2 * max_seen)
+        self.generation = 0  # how many times all was forgotten
+        self._new_pipeline()
         self._table = _PieceTable()
         self._lock = threading.Lock()
+
+    def _new_pipeline(self) -> None:
+        self.nlp = blank_pipeline(self.lang)
+        self.tokenizer = self.nlp.tokenizer
+        self._base_words = len(self.nlp.vocab)  # a new pipeline's own (its tokenizer's exceptions)
+        if hasattr(self.tokenizer, "max_cache_size"):  # spaCy 3.8 caches 10,000 pieces by default
+            self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, self.max_seen)
 
     @property
     def _seen(self) -> set[str]:
@@ -160,11 +179,11 @@ class BatchTokenizer:
             table = self._table
             new = [p for p in dict.fromkeys(pieces) if p not in table.index]
             if new:
-                if len(table.index) + len(new) > self.max_seen:
-                    self._table = table = _PieceTable()
-                    self.tokenizer._flush_cache()
+                if len(table.index) + len(new) > self.max_seen or self.words_met() > self.max_seen:
+                    table = self._forget()
                     new = list(dict.fromkeys(pieces))
                 table.add(self.tokenizer, new)
+            strings = self.nlp.vocab.strings
             ids = np.fromiter(map(table.index.__getitem__, pieces), np.int64, len(pieces))
             count = table.count[ids]
             piece = np.repeat(np.arange(len(ids)), count)
@@ -172,15 +191,30 @@ class BatchTokenizer:
             tokens = table.tokens[flat]
         start = piece_start[piece] + tokens[:, 2]
         return TokenArrays(tokens[:, 0].view(np.uint64), tokens[:, 1].view(np.uint64), start, start + tokens[:, 3],
-                           text_of[piece])  # fmt: skip
+                           text_of[piece], strings)  # fmt: skip
+
+    def words_met(self) -> int:
+        """The words the pipeline's vocabulary has taken in since it was made."""
+        return len(self.nlp.vocab) - self._base_words
+
+    def _forget(self) -> _PieceTable:
+        """Forgets the pieces remembered, and the words and cache of the pipeline (a new one); under the lock."""
+        self._table = _PieceTable()
+        self._new_pipeline()
+        self.generation += 1
+        return self._table
 
     def _as_one_doc(self, texts: Sequence[str], text: str) -> TokenArrays:
-        arr = self.tokenizer(text).to_array([LOWER, ORTH, IDX, LENGTH, IS_SPACE])
+        with self._lock:
+            if self.words_met() > self.max_seen:
+                self._forget()
+            nlp = self.nlp  # its strings stay with the tokens, whatever another thread forgets meanwhile
+        arr = nlp.tokenizer(text).to_array([LOWER, ORTH, IDX, LENGTH, IS_SPACE])
         start = arr[:, 2].astype(np.int64)
         sizes = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
         rows = np.searchsorted(np.cumsum(sizes) - sizes, start, side="right") - 1
         rows[arr[:, 4] != 0] = -1
-        return TokenArrays(arr[:, 0], arr[:, 1], start, start + arr[:, 3].astype(np.int64), rows)
+        return TokenArrays(arr[:, 0], arr[:, 1], start, start + arr[:, 3].astype(np.int64), rows, nlp.vocab.strings)
 
 
 @lru_cache(maxsize=8)

@@ -31,6 +31,7 @@ VECTORS_NAME = "word-vectors-v1"
 VECTORS_PATH = ROOT / "models" / VECTORS_NAME / "vectors.npz"
 LOOKUP_VERSION = 2  # how words become pieces; a fitted featurizer refuses another version (retrain)
 _MAX_WORD = 100  # the model reads a longer word as unknown ([UNK]); so do we
+CACHED_WORDS = 100_000  # the words whose pieces are remembered (then all forgotten, and found again when met)
 _SKIPPED = frozenset({"URL", "HANDLE", "SIGNOFF"})  # clean_for_model's placeholders say nothing of the topic
 _DIGIT = re.compile(r"\d")
 # CJK ideographs: the model reads each one as a word of its own (BERT's basic tokenizer)
@@ -95,7 +96,7 @@ class WordVectors:
         counts once, shared among its pieces (so a name cut into five pieces does not count five times).
         Words with digits (order numbers, times, prices) and the placeholders are left out: they say
         nothing of what the reply is about, and as pieces ("48", "##21") they would say something wrong.
-        Each word's pieces are cached as written (bounded: forgotten and found again past 500,000 words)."""
+        Each word's pieces are cached as written (bounded: forgotten and found again past ``CACHED_WORDS``)."""
         cached = self._as_written
         batch: dict[str, int] = {}  # each distinct word of the batch -> its number
         ids = [batch.setdefault(word, len(batch)) for words in texts_words for word in words]
@@ -103,7 +104,7 @@ class WordVectors:
         for word in batch:
             pieces = cached.get(word)
             if pieces is None:
-                if len(cached) > 500_000:
+                if len(cached) > CACHED_WORDS:
                     cached.clear()
                 skip = word in _SKIPPED or _DIGIT.search(word) is not None
                 pieces = cached[word] = () if skip else self.pieces(word)

@@ -291,32 +291,37 @@ def test_trimmed_lexemes_tokenise_as_spacy_does() -> None:
 
 def test_batch_tokenizer_stays_within_its_bound_and_tokenises_as_alone() -> None:
     tokenizer = get_nlp("en").tokenizer
-
-    class Spy:  # the shared tokenizer, counting how often its cache is emptied
-        flushes = 0
-
-        def __call__(self, text: str):  # type: ignore[no-untyped-def]
-            return tokenizer(text)
-
-        def _flush_cache(self) -> None:
-            Spy.flushes += 1
-
     small = BatchTokenizer("en", max_seen=6)
-    assert tokenizer.max_cache_size >= 12 and BatchTokenizer("en").max_seen == CACHED_PIECES >= 500_000
-    small.tokenizer = Spy()
+    assert BatchTokenizer("en").max_seen == CACHED_PIECES >= 100_000
+    assert small.tokenizer is not tokenizer  # its own: what it forgets is nobody else's
     batches = [["Hi Dana, don't!", "(order #48213)"], ["Thanks Sam: can't wait...", "ok"], ["Thanks ok, bye now"],
                ["Thanks ok, bye now"]]  # fmt: skip
-    expected_flushes = [0, 1, 2, 2]  # 5 pieces fit; 5 + 5 new > 6; 5 + 3 new > 6 ("Thanks" seen); nothing new
-    for texts, flushes in zip(batches, expected_flushes, strict=True):
+    expected_forgets = [0, 1, 2, 2]  # 5 pieces fit; 5 + 5 new > 6; 5 + 3 new > 6 ("Thanks" seen); nothing new
+    for texts, forgets in zip(batches, expected_forgets, strict=True):
         pieces = set(" ".join(texts).split())
+        before, generation = small.nlp, small.generation
         tokens = small(texts)
-        assert Spy.flushes == flushes and pieces <= small._seen and len(small._seen) <= 6
+        assert small.generation == forgets and pieces <= small._seen and len(small._seen) <= 6
+        assert (small.nlp is before) == (small.generation == generation)  # a new pipeline each time it forgets
+        assert tokens.strings is small.nlp.vocab.strings  # the strings of the batch's hashes are there
+        assert small.words_met() <= 15  # the words of the pieces remembered, not of every batch before
         alone = [(t.text, t.lower, t.orth, k) for k, text in enumerate(texts) for t in tokenizer(text)]
         text = "\n".join(texts)
         assert [(text[a:b], lower, orth, row) for a, b, lower, orth, row in zip(
             tokens.start.tolist(), tokens.end.tolist(), tokens.lower.tolist(), tokens.orth.tolist(),
             tokens.rows.tolist(), strict=True)] == alone  # fmt: skip
-    assert small._seen == {"Thanks", "ok,", "bye", "now"}  # all forgotten with the cache, then this batch's
+        assert [tokens.strings[h] for h in tokens.lower.tolist()] == [t.lower_ for t in get_nlp("en").make_doc(text)
+                                                                       if not t.is_space]  # fmt: skip
+    assert small._seen == {"Thanks", "ok,", "bye", "now"}  # all forgotten with the vocabulary, then this batch's
+
+
+def test_batch_tokenizer_forgets_the_words_of_texts_that_are_not_cleaned_too() -> None:
+    small = BatchTokenizer("en", max_seen=50)
+    for k in range(80):  # not cleaned (two spaces): one Doc each, new words but no pieces remembered
+        tokens = small([f"order  A{k}x{k * 7} and  B{k}y"])
+        assert tokens.strings[int(tokens.lower[2])] == f"a{k}x{k * 7}"
+        assert small.words_met() <= 50 + 4  # forgotten once past 50, before the next text
+    assert small.generation >= 2
 
 
 BATCHES = [
