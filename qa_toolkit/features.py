@@ -29,6 +29,7 @@ from qa_toolkit.nlp import (
     get_batch_tokenizer,
     get_matcher,
     get_nlp,
+    scratch_docs,
 )
 from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
@@ -132,7 +133,7 @@ class DenseView:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased spaCy tokens (English rules: they split the other languages' words well enough)."""
-    return [t.lower_ for t in get_nlp("en").make_doc(text) if not t.is_space]
+    return [t.lower_ for t in scratch_docs("en")(text) if not t.is_space]
 
 
 def _content(text: str) -> set[str]:

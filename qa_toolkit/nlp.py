@@ -222,6 +222,41 @@ def get_batch_tokenizer(lang: str = "en") -> BatchTokenizer:
     return BatchTokenizer(lang)
 
 
+class ScratchDocs:
+    """Makes Docs that are read once and dropped (a message's phrases matched, then its Doc let go), with a
+    blank pipeline of their own: spaCy's vocabulary keeps every word it meets, so ``get_nlp``'s would grow
+    with every message of a large store. Once this pipeline's vocabulary has taken in ``max_words`` words a
+    new one replaces it (a Doc made before keeps the vocabulary it was made with). A string's hash is the same
+    in every pipeline, so matchers built on ``get_nlp(lang)`` find the same phrases in these Docs."""
+
+    def __init__(self, lang: str = "en", *, max_words: int = CACHED_PIECES) -> None:
+        self.lang = lang
+        self.max_words = max_words
+        self.generation = 0  # how many times the pipeline was replaced
+        self._lock = threading.Lock()
+        self._new_pipeline()
+
+    def _new_pipeline(self) -> None:
+        self.nlp = blank_pipeline(self.lang)
+        self._base_words = len(self.nlp.vocab)
+
+    def words_met(self) -> int:
+        return len(self.nlp.vocab) - self._base_words
+
+    def __call__(self, text: str) -> spacy.tokens.Doc:
+        with self._lock:
+            if self.words_met() > self.max_words:
+                self._new_pipeline()
+                self.generation += 1
+            nlp = self.nlp
+        return nlp.make_doc(text)
+
+
+@lru_cache(maxsize=8)
+def scratch_docs(lang: str = "en") -> ScratchDocs:
+    return ScratchDocs(lang)
+
+
 def clean_for_model(text: str) -> str:
     """Reply text as the models see it: URLs, handles and the agent's sign-off initials replaced by
     placeholders (they say nothing about this customer), whitespace collapsed."""
@@ -276,11 +311,11 @@ class LexiconMatcher:
         self._negation_hashes = np.array(sorted(strings.add(w) for w in _NEGATIONS.get(self.lang, ())), np.uint64)
 
     def find(self, text: str) -> list[LexiconHit]:
-        return self.find_in_doc(self.nlp.make_doc(text))
+        return self.find_in_doc(scratch_docs(self.lang)(text))
 
     def find_in_doc(self, doc: spacy.tokens.Doc) -> list[LexiconHit]:
-        """Hits in a Doc made by this language's tokenizer (``get_nlp(lang)``), e.g. one already made for
-        the reply's n-grams: the text is tokenised once."""
+        """Hits in a Doc made by this language's tokenizer (``get_nlp(lang)``, or ``scratch_docs(lang)``,
+        whose tokens are the same), e.g. one already made for the reply's n-grams: the text is tokenised once."""
         hits = []
         for category, start, end in self.find_tokens(doc):
             span = doc[start:end]

@@ -18,7 +18,7 @@ from importlib import resources
 
 from spacy.matcher import PhraseMatcher
 
-from qa_toolkit.nlp import LEXICON_LANGUAGES, get_matcher, get_nlp
+from qa_toolkit.nlp import LEXICON_LANGUAGES, get_matcher, get_nlp, scratch_docs
 from qa_toolkit.normalise import SIGN_OFF_TAIL
 from qa_toolkit.rules.base import RuleContext
 from qa_toolkit.schema import ConversationIn, MessageIn
@@ -113,7 +113,7 @@ class RuleLexicon:
 
     def find(self, text: str) -> list[Hit]:
         low = text.lower()
-        doc = self.nlp.make_doc(low)
+        doc = scratch_docs(self.nlp.lang)(low)  # the matcher reads hashes: the same in any pipeline
         hits: list[Hit] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
