@@ -133,7 +133,7 @@ class DenseView:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased spaCy tokens (English rules: they split the other languages' words well enough)."""
-    return [t.lower_ for t in scratch_docs("en")(text) if not t.is_space]
+    return [t.lower_ for t in scratch_docs("en").make_doc(text) if not t.is_space]
 
 
 def _content(text: str) -> set[str]:

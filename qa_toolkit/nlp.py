@@ -140,19 +140,26 @@ class BatchTokenizer:
     keep row -1."""
 
     def __init__(self, lang: str = "en", *, max_seen: int = CACHED_PIECES) -> None:
-        self.lang = lang
         self.max_seen = max_seen  # pieces remembered (then forgotten, and tokenised again if met again)
-        self.generation = 0  # how many times all was forgotten
-        self._new_pipeline()
+        self._pipeline = RenewingPipeline(lang, max_words=max_seen, cache=max_seen)
         self._table = _PieceTable()
         self._lock = threading.Lock()
 
-    def _new_pipeline(self) -> None:
-        self.nlp = blank_pipeline(self.lang)
-        self.tokenizer = self.nlp.tokenizer
-        self._base_words = len(self.nlp.vocab)  # a new pipeline's own (its tokenizer's exceptions)
-        if hasattr(self.tokenizer, "max_cache_size"):  # spaCy 3.8 caches 10,000 pieces by default
-            self.tokenizer.max_cache_size = max(self.tokenizer.max_cache_size, self.max_seen)
+    @property
+    def nlp(self) -> spacy.language.Language:
+        return self._pipeline.nlp
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._pipeline.nlp.tokenizer
+
+    @property
+    def generation(self) -> int:
+        """How many times all was forgotten."""
+        return self._pipeline.generation
+
+    def words_met(self) -> int:
+        return self._pipeline.words_met()
 
     @property
     def _seen(self) -> set[str]:
@@ -193,15 +200,10 @@ class BatchTokenizer:
         return TokenArrays(tokens[:, 0].view(np.uint64), tokens[:, 1].view(np.uint64), start, start + tokens[:, 3],
                            text_of[piece], strings)  # fmt: skip
 
-    def words_met(self) -> int:
-        """The words the pipeline's vocabulary has taken in since it was made."""
-        return len(self.nlp.vocab) - self._base_words
-
     def _forget(self) -> _PieceTable:
         """Forgets the pieces remembered, and the words and cache of the pipeline (a new one); under the lock."""
         self._table = _PieceTable()
-        self._new_pipeline()
-        self.generation += 1
+        self._pipeline.renew()
         return self._table
 
     def _as_one_doc(self, texts: Sequence[str], text: str) -> TokenArrays:
@@ -222,39 +224,50 @@ def get_batch_tokenizer(lang: str = "en") -> BatchTokenizer:
     return BatchTokenizer(lang)
 
 
-class ScratchDocs:
-    """Makes Docs that are read once and dropped (a message's phrases matched, then its Doc let go), with a
-    blank pipeline of their own: spaCy's vocabulary keeps every word it meets, so ``get_nlp``'s would grow
-    with every message of a large store. Once this pipeline's vocabulary has taken in ``max_words`` words a
-    new one replaces it (a Doc made before keeps the vocabulary it was made with). A string's hash is the same
-    in every pipeline, so matchers built on ``get_nlp(lang)`` find the same phrases in these Docs."""
+class RenewingPipeline:
+    """A blank pipeline of its own (``blank_pipeline``), replaced by a new one once its vocabulary has taken in
+    ``max_words`` words (``make_doc``), or when its user asks (``renew``): spaCy's vocabulary keeps every word
+    it meets, so ``get_nlp``'s would grow with every message of a large file or store. A Doc made before keeps
+    the vocabulary it was made with. A string's hash is the same in every pipeline, so the tokens are the same,
+    and matchers built on ``get_nlp(lang)`` find the same phrases in these Docs. ``cache``: the pieces its
+    tokenizer may cache (spaCy 3.8 caches 10,000 by default)."""
 
-    def __init__(self, lang: str = "en", *, max_words: int = CACHED_PIECES) -> None:
+    def __init__(self, lang: str = "en", *, max_words: int = CACHED_PIECES, cache: int = 0) -> None:
         self.lang = lang
         self.max_words = max_words
+        self.cache = cache
         self.generation = 0  # how many times the pipeline was replaced
         self._lock = threading.Lock()
-        self._new_pipeline()
+        self._start()
 
-    def _new_pipeline(self) -> None:
+    def _start(self) -> None:
         self.nlp = blank_pipeline(self.lang)
-        self._base_words = len(self.nlp.vocab)
+        self._base_words = len(self.nlp.vocab)  # a new pipeline's own (its tokenizer's exceptions)
+        if self.cache and hasattr(self.nlp.tokenizer, "max_cache_size"):
+            self.nlp.tokenizer.max_cache_size = max(self.nlp.tokenizer.max_cache_size, self.cache)
 
     def words_met(self) -> int:
+        """The words the pipeline's vocabulary has taken in since it was made."""
         return len(self.nlp.vocab) - self._base_words
 
-    def __call__(self, text: str) -> spacy.tokens.Doc:
+    def renew(self) -> None:
+        with self._lock:
+            self._start()
+            self.generation += 1
+
+    def make_doc(self, text: str) -> spacy.tokens.Doc:
         with self._lock:
             if self.words_met() > self.max_words:
-                self._new_pipeline()
+                self._start()
                 self.generation += 1
             nlp = self.nlp
         return nlp.make_doc(text)
 
 
 @lru_cache(maxsize=8)
-def scratch_docs(lang: str = "en") -> ScratchDocs:
-    return ScratchDocs(lang)
+def scratch_docs(lang: str = "en") -> RenewingPipeline:
+    """The pipeline that makes the Docs read once and dropped (a message's phrases matched, then let go)."""
+    return RenewingPipeline(lang)
 
 
 def clean_for_model(text: str) -> str:
@@ -311,7 +324,7 @@ class LexiconMatcher:
         self._negation_hashes = np.array(sorted(strings.add(w) for w in _NEGATIONS.get(self.lang, ())), np.uint64)
 
     def find(self, text: str) -> list[LexiconHit]:
-        return self.find_in_doc(scratch_docs(self.lang)(text))
+        return self.find_in_doc(scratch_docs(self.lang).make_doc(text))
 
     def find_in_doc(self, doc: spacy.tokens.Doc) -> list[LexiconHit]:
         """Hits in a Doc made by this language's tokenizer (``get_nlp(lang)``, or ``scratch_docs(lang)``,

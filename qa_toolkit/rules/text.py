@@ -113,7 +113,7 @@ class RuleLexicon:
 
     def find(self, text: str) -> list[Hit]:
         low = text.lower()
-        doc = scratch_docs(self.nlp.lang)(low)  # the matcher reads hashes: the same in any pipeline
+        doc = scratch_docs(self.nlp.lang).make_doc(low)  # the matcher reads hashes: the same in any pipeline
         hits: list[Hit] = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
