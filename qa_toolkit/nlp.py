@@ -186,7 +186,7 @@ class BatchTokenizer:
             table = self._table
             new = [p for p in dict.fromkeys(pieces) if p not in table.index]
             if new:
-                if len(table.index) + len(new) > self.max_seen or self.words_met() > self.max_seen:
+                if len(table.index) + len(new) > self.max_seen or self._pipeline.full():
                     table = self._forget()
                     new = list(dict.fromkeys(pieces))
                 table.add(self.tokenizer, new)
@@ -208,7 +208,7 @@ class BatchTokenizer:
 
     def _as_one_doc(self, texts: Sequence[str], text: str) -> TokenArrays:
         with self._lock:
-            if self.words_met() > self.max_seen:
+            if self._pipeline.full():
                 self._forget()
             nlp = self.nlp  # its strings stay with the tokens, whatever another thread forgets meanwhile
         arr = nlp.tokenizer(text).to_array([LOWER, ORTH, IDX, LENGTH, IS_SPACE])
@@ -250,16 +250,22 @@ class RenewingPipeline:
         """The words the pipeline's vocabulary has taken in since it was made."""
         return len(self.nlp.vocab) - self._base_words
 
+    def full(self) -> bool:
+        """Whether it has taken in more than ``max_words`` words."""
+        return self.words_met() > self.max_words
+
     def renew(self) -> None:
         with self._lock:
-            self._start()
-            self.generation += 1
+            self._renew()
+
+    def _renew(self) -> None:
+        self._start()
+        self.generation += 1
 
     def make_doc(self, text: str) -> spacy.tokens.Doc:
         with self._lock:
-            if self.words_met() > self.max_words:
-                self._start()
-                self.generation += 1
+            if self.full():
+                self._renew()
             nlp = self.nlp
         return nlp.make_doc(text)
 
