@@ -39,7 +39,7 @@ CANDIDATES = [
 ]
 
 
-def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, names, extra, shipped):  # type: ignore[no-untyped-def]
+def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, names, extra, shipped, skip=None):  # type: ignore[no-untyped-def]
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
     f = ReplyFeaturizer(**params).fit([contexts[i] for i in train_idx])
     Xtr = f.transform([contexts[i] for i in train_idx]).tocsr()
@@ -56,6 +56,8 @@ def _fold(config: dict, C: float | None, contexts, labels, train_idx, test_idx, 
             clf = clone(make_pipeline_for(name).named_steps["clf"])
             if C is not None:  # --C given: instead of the label's shipped C
                 clf.set_params(C=C)
+            if skip is not None:  # --skip given: the blocks left out, instead of the label's own
+                clf.set_params(skip=tuple(skip))
             if aux is not None:
                 clf.set_params(auxiliary_weight=aux[2])
             clf.fit(Xtr, y[train_idx], layout=f.layout(), auxiliary=None if aux is None else aux[:2])
@@ -116,7 +118,12 @@ def main() -> None:
                     help="fit the shipped estimators (CalibratedLinear: each label's C unless --C is given, its "
                     "skipped blocks, calibration and decision weights) on each --configs featurizer; tone gets "
                     "politeness examples only with --politeness")  # fmt: skip
+    ap.add_argument("--skip", nargs="*", default=None, metavar="BLOCK",
+                    help="with --shipped: the feature blocks each model leaves out (e.g. vectors strategies) instead "
+                    "of its own; --skip alone: every block read")  # fmt: skip
     args = ap.parse_args()
+    if args.skip is not None and not args.shipped:
+        ap.error("--skip needs --shipped")
     if args.C and min(args.C) <= 0:
         ap.error("--C must be positive")
     data, train, folds = training_folds(args.folds)
@@ -137,7 +144,8 @@ def main() -> None:
     for config, C, extra in itertools.product(args.configs, Cs, extras):
         t0 = time.time()
         runs = Parallel(n_jobs=args.jobs)(
-            delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped) for tr, te in folds
+            delayed(_fold)(config, C, contexts, labels, tr, te, args.labels, extra, args.shipped, args.skip)
+            for tr, te in folds
         )
         scores, unfriendly = [], "-"  # unfriendly F1 only when tone is evaluated
         for name in args.labels:
@@ -150,6 +158,8 @@ def main() -> None:
                 unfriendly = f"{f1_score(y, pred.astype(str), labels=['unfriendly'], average='macro'):.3f}"
         weight = f" +polite {extra[2]}" if extra else ""
         shown = ("ship" if C is None else f"s{C:g}") if args.shipped else f"{C:g}"  # s: the shipped estimator
+        if args.skip is not None:
+            weight += f" skip={','.join(args.skip) or '-'}"
         print(f"{json.dumps(config) + weight:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
               + f"  {unfriendly:>7s} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 

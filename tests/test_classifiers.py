@@ -681,6 +681,9 @@ def test_score_conversation_skips_notes_and_auto_replies(scorer: ReplyScorer, fi
         for name, labels in LABEL_SETS.items():
             assert r[name]["label"] in labels and 0 <= r[name]["confidence"] <= 1
             assert isinstance(r[name]["evidence"], list)
+            # plain Python values, as a caller compares and prints them (not numpy's strings and floats)
+            assert type(r[name]["label"]) is str and type(r[name]["confidence"]) is float
+            assert all(type(item) is str for item in r[name]["evidence"])
     assert records[0]["apology"]["label"] == "specific" and records[0]["apology"]["evidence"]
 
 

@@ -249,7 +249,9 @@ class ReplyClassifier:
 
     @property
     def classes(self) -> list[str]:
-        return list(self.pipeline.named_steps["clf"].classes_)
+        """The label set, as plain strings (the fitted estimator holds numpy strings, which a caller would
+        see as ``np.str_('friendly')``)."""
+        return [str(c) for c in self.pipeline.named_steps["clf"].classes_]
 
     def _linear(self) -> LogisticRegression:
         return self.pipeline.named_steps["clf"].linear_

@@ -1,0 +1,129 @@
+"""Two questions about the tone model, read on the TRAINING splits only (session 23: no to both;
+models/README.md has the figures).
+
+1. ``--class-weights``: does the strength of the class balancing change how well unfriendly replies are
+   ranked and found? The linear model's sample weights are the balancing factor raised to a power ``a``
+   (1: balanced, as shipped; 0.5: its square root; ...), the Stack Exchange politeness extremes at 0.3 on
+   each training side, as shipped. select_features.py's folds (grouped by conversation); pooled
+   out-of-fold probabilities; unfriendly average precision, argmax macro-F1, and macro-F1 with per-class
+   decision weights tuned on one half of the conversations and applied to the other (both ways), as the
+   shipped estimator tunes them on out-of-fold scores.
+2. ``--transfer``: do the word vectors carry the support replies' tone over to requests between people?
+   Tone trained on the support replies alone (no politeness rows), with and without the word-vector block,
+   read on the Stack Exchange requests (the site training adds later: Wikipedia, the external check, is
+   not read): Spearman with the human politeness score and the published task's quartile accuracy.
+
+    python scripts/try_tone_weighting.py --class-weights 1 0.5 0.25   # about 20 minutes on 2 cores
+    python scripts/try_tone_weighting.py --transfer                   # about 7 minutes
+Needs ../shared/data (the texts of the labelled replies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.stats import spearmanr
+from select_features import training_folds  # type: ignore[import-not-found]
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, f1_score
+
+from qa_toolkit.classifiers.estimator import tune_decision_weights
+from qa_toolkit.classifiers.external import politeness_extremes, politeness_requests
+from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
+from qa_toolkit.features import ReplyContext, ReplyFeaturizer
+
+C = 2.0  # tone's shipped C
+
+
+def balancing(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each row's class-balancing factor over weighted rows (what ``CalibratedLinear._fit_with`` uses)."""
+    classes = np.unique(y)
+    per_class = np.array([weight[y == c].sum() for c in classes])
+    return (weight.sum() / (len(classes) * per_class))[np.searchsorted(classes, y)]
+
+
+def _fold(contexts, y, tr, te, extra, extra_y, powers):  # type: ignore[no-untyped-def]
+    f = ReplyFeaturizer(vector_weight=None).fit([contexts[i] for i in tr])  # tone skips the vectors
+    X = sp.vstack([f.transform([contexts[i] for i in tr]), f.transform(extra)], format="csr")
+    X_test = f.transform([contexts[i] for i in te])
+    both = np.concatenate([y[tr], extra_y])
+    weight = np.concatenate([np.ones(len(tr)), np.full(len(extra_y), POLITENESS_WEIGHT)])
+    factor = balancing(both, weight)
+    out = {}
+    for a in powers:
+        linear = LogisticRegression(C=C, max_iter=3000).fit(X, both, sample_weight=weight * factor**a)
+        out[a] = linear.predict_proba(X_test)
+    return te, out, list(linear.classes_)
+
+
+def class_weights(powers: list[float], jobs: int) -> None:
+    data, train, folds = training_folds()
+    y = np.array(train.y("tone"))
+    texts, extra_y = politeness_extremes(data, "stack-exchange")
+    extra = [ReplyContext(t, (), "en") for t in texts]
+    print(f"{len(y):,} training replies, {len(folds)} folds; + {len(extra_y):,} Stack Exchange extremes at "
+          f"{POLITENESS_WEIGHT}; plain logistic regression at C {C:g}, sample weights = balancing ** a")  # fmt: skip
+    t0 = time.time()
+    runs = Parallel(n_jobs=jobs)(delayed(_fold)(train.contexts, y, tr, te, extra, np.array(extra_y), powers)
+                                 for tr, te in folds)  # fmt: skip
+    classes = np.array(runs[0][2])
+    groups = np.array(train.groups())
+    names = np.unique(groups)
+    first = set(np.random.default_rng(0).permutation(names)[: len(names) // 2].tolist())
+    half = np.array([g in first for g in groups])
+    for a in powers:
+        proba = np.zeros((len(y), len(classes)))
+        for te, out, _ in runs:
+            proba[te] = out[a]
+        pred = np.empty(len(y), dtype=object)
+        for tune, apply in ((half, ~half), (~half, half)):
+            w = tune_decision_weights(proba[tune], y[tune], classes)
+            pred[apply] = classes[np.argmax(np.log(np.clip(proba[apply], 1e-12, None)) + np.log(w), axis=1)]
+        pred = pred.astype(str)
+        ap = average_precision_score(y == "unfriendly", proba[:, list(classes).index("unfriendly")])
+        print(f"a={a:g}: unfriendly average precision {ap:.3f}"
+              f", argmax macro-F1 {f1_score(y, classes[proba.argmax(1)], average='macro'):.4f}, cross-tuned "
+              f"macro-F1 {f1_score(y, pred, average='macro'):.4f} (unfriendly F1 "
+              f"{f1_score(y, pred, labels=['unfriendly'], average='macro'):.3f})", flush=True)  # fmt: skip
+    print(f"{time.time() - t0:.0f} s")
+
+
+def transfer() -> None:
+    data, train, _ = training_folds()
+    y = np.array(train.y("tone"))
+    texts, scores = politeness_requests(data, "stack-exchange")
+    requests = [ReplyContext(t, (), "en") for t in texts]
+    lo, hi = np.quantile(scores, [0.25, 0.75])
+    polite, impolite = scores >= hi, scores <= lo
+    for config in ({"vector_weight": None}, {}):
+        f = ReplyFeaturizer(**config).fit(train.contexts)
+        linear = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(f.transform(train.contexts), y)
+        proba, classes = linear.predict_proba(f.transform(requests)), list(linear.classes_)
+        friendliness = proba[:, classes.index("friendly")] - proba[:, classes.index("unfriendly")]
+        threshold = np.median(friendliness[polite | impolite])
+        correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
+        print(f"{'without' if config else 'with'} word vectors: Stack Exchange Spearman "
+              f"{spearmanr(friendliness, scores).statistic:.3f}, quartile accuracy "
+              f"{correct / (polite | impolite).sum():.1%}", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--class-weights", type=float, nargs="+", metavar="A", help="powers of the balancing factor")
+    ap.add_argument("--transfer", action="store_true", help="the word vectors' transfer to Stack Exchange")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    if not args.class_weights and not args.transfer:
+        ap.error("give --class-weights A... or --transfer")
+    if args.class_weights:
+        class_weights(args.class_weights, args.jobs)
+    if args.transfer:
+        transfer()
+
+
+if __name__ == "__main__":
+    main()
