@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from qa_toolkit.classifiers.estimator import FEATURE_BLOCKS
 from qa_toolkit.classifiers.external import politeness_extremes
 from qa_toolkit.classifiers.models import LABEL_SETS, make_pipeline_for
 from qa_toolkit.classifiers.training import LabelledSet, load_labelled, merge_same_replies, training_label_records
@@ -118,9 +119,9 @@ def main() -> None:
                     help="fit the shipped estimators (CalibratedLinear: each label's C unless --C is given, its "
                     "skipped blocks, calibration and decision weights) on each --configs featurizer; tone gets "
                     "politeness examples only with --politeness")  # fmt: skip
-    ap.add_argument("--skip", nargs="*", default=None, metavar="BLOCK",
-                    help="with --shipped: the feature blocks each model leaves out (e.g. vectors strategies) instead "
-                    "of its own; --skip alone: every block read")  # fmt: skip
+    ap.add_argument("--skip", nargs="*", default=None, choices=sorted(FEATURE_BLOCKS), metavar="BLOCK",
+                    help="with --shipped: the feature blocks that every --labels model leaves out (e.g. vectors "
+                    "strategies), instead of each one's own; --skip alone: every block read")  # fmt: skip
     args = ap.parse_args()
     if args.skip is not None and not args.shipped:
         ap.error("--skip needs --shipped")

@@ -5,15 +5,18 @@ models/README.md has the figures).
    ranked and found? The linear model's sample weights are the balancing factor raised to a power ``a``
    (1: balanced, as shipped; 0.5: its square root; ...), the Stack Exchange politeness extremes at 0.3 on
    each training side, as shipped. select_features.py's folds (grouped by conversation); pooled
-   out-of-fold probabilities; unfriendly average precision, argmax macro-F1, and macro-F1 with per-class
-   decision weights tuned on one half of the conversations and applied to the other (both ways), as the
-   shipped estimator tunes them on out-of-fold scores.
+   out-of-fold probabilities of the plain logistic regression; unfriendly average precision, argmax
+   macro-F1, and macro-F1 after the shipped estimator's two steps, each learnt on one half of the
+   conversations and applied to the other (both ways): a multinomial calibrator on the log-probabilities,
+   then per-class decision weights tuned on its calibrated probabilities (``tune_decision_weights``). The
+   shipped estimator learns them on out-of-fold scores of all training replies; this is a stand-in.
 2. ``--transfer``: do the word vectors carry the support replies' tone over to requests between people?
-   Tone trained on the support replies alone (no politeness rows), with and without the word-vector block,
-   read on the Stack Exchange requests (the site training adds later: Wikipedia, the external check, is
+   Tone as a plain balanced logistic regression (not the calibrated tone model) trained on the support
+   replies alone (no politeness rows), with and without the word-vector block, read on the Stack Exchange
+   requests (the site training adds later: Wikipedia, the external check, is
    not read): Spearman with the human politeness score and the published task's quartile accuracy.
 
-    python scripts/try_tone_weighting.py --class-weights 1 0.5 0.25   # about 20 minutes on 2 cores
+    python scripts/try_tone_weighting.py --class-weights 1 0.5 0.25   # about 15 minutes on 2 cores
     python scripts/try_tone_weighting.py --transfer                   # about 7 minutes
 Needs ../shared/data (the texts of the labelled replies).
 """
@@ -80,15 +83,21 @@ def class_weights(powers: list[float], jobs: int) -> None:
         for te, out, _ in runs:
             proba[te] = out[a]
         pred = np.empty(len(y), dtype=object)
+        tuned = []
+        logp = np.log(np.clip(proba, 1e-12, None))
         for tune, apply in ((half, ~half), (~half, half)):
-            w = tune_decision_weights(proba[tune], y[tune], classes)
-            pred[apply] = classes[np.argmax(np.log(np.clip(proba[apply], 1e-12, None)) + np.log(w), axis=1)]
+            calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(logp[tune], y[tune])
+            w = tune_decision_weights(calibrator.predict_proba(logp[tune]), y[tune], classes)
+            tuned.append(" ".join(f"{c} {x:.2f}" for c, x in zip(classes, w, strict=True)))
+            calibrated = calibrator.predict_proba(logp[apply])
+            pred[apply] = classes[np.argmax(np.log(np.clip(calibrated, 1e-12, None)) + np.log(w), axis=1)]
         pred = pred.astype(str)
         ap = average_precision_score(y == "unfriendly", proba[:, list(classes).index("unfriendly")])
         print(f"a={a:g}: unfriendly average precision {ap:.3f}"
               f", argmax macro-F1 {f1_score(y, classes[proba.argmax(1)], average='macro'):.4f}, cross-tuned "
               f"macro-F1 {f1_score(y, pred, average='macro'):.4f} (unfriendly F1 "
-              f"{f1_score(y, pred, labels=['unfriendly'], average='macro'):.3f})", flush=True)  # fmt: skip
+              f"{f1_score(y, pred, labels=['unfriendly'], average='macro'):.3f}); decision weights "
+              f"{' / '.join(tuned)}", flush=True)  # fmt: skip
     print(f"{time.time() - t0:.0f} s")
 
 
@@ -99,14 +108,14 @@ def transfer() -> None:
     requests = [ReplyContext(t, (), "en") for t in texts]
     lo, hi = np.quantile(scores, [0.25, 0.75])
     polite, impolite = scores >= hi, scores <= lo
-    for config in ({"vector_weight": None}, {}):
-        f = ReplyFeaturizer(**config).fit(train.contexts)
+    for vectors in (False, True):
+        f = ReplyFeaturizer(**({} if vectors else {"vector_weight": None})).fit(train.contexts)
         linear = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(f.transform(train.contexts), y)
         proba, classes = linear.predict_proba(f.transform(requests)), list(linear.classes_)
         friendliness = proba[:, classes.index("friendly")] - proba[:, classes.index("unfriendly")]
         threshold = np.median(friendliness[polite | impolite])
         correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
-        print(f"{'without' if config else 'with'} word vectors: Stack Exchange Spearman "
+        print(f"{'with' if vectors else 'without'} word vectors: Stack Exchange Spearman "
               f"{spearmanr(friendliness, scores).statistic:.3f}, quartile accuracy "
               f"{correct / (polite | impolite).sum():.1%}", flush=True)  # fmt: skip
 

@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.utils.validation import check_is_fitted
 
-_BLOCKS = frozenset({"word", "char", "dense", "strategies", "vectors"})  # ReplyFeaturizer.layout()'s block names
+FEATURE_BLOCKS = frozenset({"word", "char", "dense", "strategies", "vectors"})  # ReplyFeaturizer.layout()'s block names
 _GRID = np.round(np.arange(-2.0, 2.01, 0.25), 2)  # log decision weights tried per class
 
 
@@ -86,9 +86,10 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
             return np.zeros(0, dtype=np.int64)
         if layout is None:
             raise ValueError(f"CalibratedLinear(skip={self.skip!r}) needs the featurizer's layout() to fit")
-        unknown = sorted(set(skip) - _BLOCKS)
+        unknown = sorted(set(skip) - FEATURE_BLOCKS)
         if unknown:
-            raise ValueError(f"no feature block named {', '.join(unknown)}; blocks are {', '.join(sorted(_BLOCKS))}")
+            known = ", ".join(sorted(FEATURE_BLOCKS))
+            raise ValueError(f"no feature block named {', '.join(unknown)}; blocks are {known}")
         # a block the featurizer does not make (no word vectors, say) has nothing to leave out
         cols = np.concatenate([np.arange(*layout[b]) for b in skip if b in layout] + [[]]).astype(np.int64)
         if len(cols) and cols.max() >= n_columns:
