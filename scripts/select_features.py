@@ -158,10 +158,9 @@ def main() -> None:
             if name == "tone":
                 unfriendly = f"{f1_score(y, pred.astype(str), labels=['unfriendly'], average='macro'):.3f}"
         weight = f" +polite {extra[2]}" if extra else ""
+        skipped = f" skip={','.join(args.skip) or '-'}" if args.skip is not None else ""
         shown = ("ship" if C is None else f"s{C:g}") if args.shipped else f"{C:g}"  # s: the shipped estimator
-        if args.skip is not None:
-            weight += f" skip={','.join(args.skip) or '-'}"
-        print(f"{json.dumps(config) + weight:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
+        print(f"{json.dumps(config) + weight + skipped:55s} {shown:>5s} " + " ".join(f"{s:8.3f}" for s in scores)
               + f"  {unfriendly:>7s} {time.time() - t0:6.0f}", flush=True)  # fmt: skip
 
 

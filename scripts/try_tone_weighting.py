@@ -34,19 +34,12 @@ from select_features import training_folds  # type: ignore[import-not-found]
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score
 
-from qa_toolkit.classifiers.estimator import tune_decision_weights
-from qa_toolkit.classifiers.external import politeness_extremes, politeness_requests
+from qa_toolkit.classifiers.estimator import balancing_factors, tune_decision_weights
+from qa_toolkit.classifiers.external import politeness_extremes, politeness_requests, quartile_accuracy
 from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
 
 C = 2.0  # tone's shipped C
-
-
-def balancing(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Each row's class-balancing factor over weighted rows (what ``CalibratedLinear._fit_with`` uses)."""
-    classes = np.unique(y)
-    per_class = np.array([weight[y == c].sum() for c in classes])
-    return (weight.sum() / (len(classes) * per_class))[np.searchsorted(classes, y)]
 
 
 def _fold(contexts, y, tr, te, extra, extra_y, powers):  # type: ignore[no-untyped-def]
@@ -55,7 +48,7 @@ def _fold(contexts, y, tr, te, extra, extra_y, powers):  # type: ignore[no-untyp
     X_test = f.transform([contexts[i] for i in te])
     both = np.concatenate([y[tr], extra_y])
     weight = np.concatenate([np.ones(len(tr)), np.full(len(extra_y), POLITENESS_WEIGHT)])
-    factor = balancing(both, weight)
+    factor = balancing_factors(both, weight)  # as CalibratedLinear balances
     out = {}
     for a in powers:
         linear = LogisticRegression(C=C, max_iter=3000).fit(X, both, sample_weight=weight * factor**a)
@@ -106,18 +99,14 @@ def transfer() -> None:
     y = np.array(train.y("tone"))
     texts, scores = politeness_requests(data, "stack-exchange")
     requests = [ReplyContext(t, (), "en") for t in texts]
-    lo, hi = np.quantile(scores, [0.25, 0.75])
-    polite, impolite = scores >= hi, scores <= lo
     for vectors in (False, True):
         f = ReplyFeaturizer(**({} if vectors else {"vector_weight": None})).fit(train.contexts)
         linear = LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(f.transform(train.contexts), y)
         proba, classes = linear.predict_proba(f.transform(requests)), list(linear.classes_)
         friendliness = proba[:, classes.index("friendly")] - proba[:, classes.index("unfriendly")]
-        threshold = np.median(friendliness[polite | impolite])
-        correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
         print(f"{'with' if vectors else 'without'} word vectors: Stack Exchange Spearman "
               f"{spearmanr(friendliness, scores).statistic:.3f}, quartile accuracy "
-              f"{correct / (polite | impolite).sum():.1%}", flush=True)  # fmt: skip
+              f"{quartile_accuracy(friendliness, scores)[0]:.1%}", flush=True)  # fmt: skip
 
 
 def main() -> None:

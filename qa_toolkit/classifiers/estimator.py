@@ -44,6 +44,14 @@ def tune_decision_weights(proba: np.ndarray, y: np.ndarray, classes: np.ndarray)
     return best
 
 
+def balancing_factors(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each row's class-balancing factor over weighted rows (total weight / (classes x its class's weight)):
+    what scikit-learn's ``class_weight="balanced"`` gives with sample weights from 1.7 on."""
+    classes = np.unique(y)
+    per_class = np.array([weight[y == c].sum() for c in classes])
+    return (weight.sum() / (len(classes) * per_class))[np.searchsorted(classes, y)]
+
+
 class CalibratedLinear(ClassifierMixin, BaseEstimator):
     """Logistic regression (class-balanced) + a multinomial calibrator fitted on its out-of-fold decision
     scores + decision weights tuned on the calibrated out-of-fold probabilities. The folds are grouped by
@@ -168,9 +176,7 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         with sample weights from 1.7 on, while 1.5-1.6 counted every row once."""
         both = np.concatenate([y, aux_y])
         weight = np.concatenate([np.ones(len(y)), np.full(len(aux_y), float(self.auxiliary_weight))])
-        classes = np.unique(both)
-        per_class = np.array([weight[both == c].sum() for c in classes])
-        weight = weight * (weight.sum() / (len(classes) * per_class))[np.searchsorted(classes, both)]
+        weight = weight * balancing_factors(both, weight)
         linear = LogisticRegression(C=self.C, max_iter=self.max_iter)
         return linear.fit(sp.vstack([X, aux_X], format="csr"), both, sample_weight=weight)
 

@@ -61,6 +61,18 @@ def politeness_extremes(data_dir: Path, site: str, *, impolite_as: str = "neutra
     return [t for t, _ in picked], [y for _, y in picked]
 
 
+def quartile_accuracy(friendliness: np.ndarray, scores: np.ndarray) -> tuple[float, int]:
+    """The published task: classify top-quartile (polite) vs bottom-quartile (impolite) requests by
+    ``friendliness``, the threshold being its median over those requests (balanced classes). The accuracy
+    and how many requests the quartiles hold."""
+    lo, hi = np.quantile(scores, [0.25, 0.75])
+    polite, impolite = scores >= hi, scores <= lo
+    both = polite | impolite
+    threshold = float(np.median(friendliness[both]))
+    correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
+    return float(correct / both.sum()), int(both.sum())
+
+
 def politeness_check(tone: ReplyClassifier, data_dir: Path, *, in_training: Sequence[str] = ()) -> dict:
     """Per site: Spearman of friendliness with the human score, and accuracy on the published task.
     ``in_training``: the sites whose extremes the model learnt from (their figure is in-domain, not a check)."""
@@ -70,15 +82,9 @@ def politeness_check(tone: ReplyClassifier, data_dir: Path, *, in_training: Sequ
         preds = tone.predict([ReplyContext(t, (), "en") for t in texts], evidence=0)
         friendliness = np.array([p.probabilities["friendly"] - p.probabilities["unfriendly"] for p in preds])
         rho = float(spearmanr(friendliness, scores).statistic)
-        lo, hi = np.quantile(scores, [0.25, 0.75])
-        polite, impolite = scores >= hi, scores <= lo
-        # the published task: classify top-quartile (polite) vs bottom-quartile (impolite) requests;
-        # the threshold is the median friendliness over those requests (balanced classes)
-        both = polite | impolite
-        threshold = float(np.median(friendliness[both]))
-        correct = (friendliness[polite] > threshold).sum() + (friendliness[impolite] <= threshold).sum()
-        out[site] = {"requests": len(texts), "spearman": rho, "quartile_accuracy": float(correct / both.sum()),
-                     "quartile_requests": int(both.sum()), "in_training": site in in_training}  # fmt: skip
+        accuracy, n = quartile_accuracy(friendliness, scores)
+        out[site] = {"requests": len(texts), "spearman": rho, "quartile_accuracy": accuracy,
+                     "quartile_requests": n, "in_training": site in in_training}  # fmt: skip
     return out
 
 
