@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from qa_toolkit.classifiers.estimator import tune_decision_weights
+from qa_toolkit.classifiers.estimator import tune_decision_weights, weighted_decision
 from qa_toolkit.classifiers.models import LABEL_SETS, POLITENESS_WEIGHT, make_pipeline_for
 from qa_toolkit.classifiers.training import auxiliary_examples
 from qa_toolkit.features import ReplyFeaturizer
@@ -87,7 +87,7 @@ def cross_validated(y: np.ndarray, fold: np.ndarray, make, features: np.ndarray)
         inner = cross_val_predict(make(), features[tr], y[tr], cv=inner_cv, method="predict_proba")
         weights = tune_decision_weights(inner, y[tr], classes)
         proba = make().fit(features[tr], y[tr]).predict_proba(features[te])
-        pred[te] = classes[np.argmax(np.log(np.clip(proba, 1e-12, None)) + np.log(weights), axis=1)]
+        pred[te] = classes[weighted_decision(proba, weights)]
     return f1_score(y, pred.astype(str), labels=classes, average=None)
 
 

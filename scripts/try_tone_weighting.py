@@ -34,7 +34,7 @@ from select_features import training_folds  # type: ignore[import-not-found]
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score
 
-from qa_toolkit.classifiers.estimator import balancing_factors, tune_decision_weights
+from qa_toolkit.classifiers.estimator import balancing_factors, new_calibrator, tune_decision_weights, weighted_decision
 from qa_toolkit.classifiers.external import politeness_extremes, politeness_requests, quartile_accuracy
 from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
@@ -79,11 +79,11 @@ def class_weights(powers: list[float], jobs: int) -> None:
         tuned = []
         logp = np.log(np.clip(proba, 1e-12, None))
         for tune, apply in ((half, ~half), (~half, half)):
-            calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(logp[tune], y[tune])
+            calibrator = new_calibrator().fit(logp[tune], y[tune])
             w = tune_decision_weights(calibrator.predict_proba(logp[tune]), y[tune], classes)
             tuned.append(" ".join(f"{c} {x:.2f}" for c, x in zip(classes, w, strict=True)))
             calibrated = calibrator.predict_proba(logp[apply])
-            pred[apply] = classes[np.argmax(np.log(np.clip(calibrated, 1e-12, None)) + np.log(w), axis=1)]
+            pred[apply] = classes[weighted_decision(calibrated, w)]
         pred = pred.astype(str)
         ap = average_precision_score(y == "unfriendly", proba[:, list(classes).index("unfriendly")])
         print(f"a={a:g}: unfriendly average precision {ap:.3f}"

@@ -44,6 +44,16 @@ def tune_decision_weights(proba: np.ndarray, y: np.ndarray, classes: np.ndarray)
     return best
 
 
+def weighted_decision(proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Column index of the decided class for each row: ``argmax(proba * weights)``, computed on logs."""
+    return np.argmax(np.log(np.clip(proba, 1e-12, None)) + np.log(weights), axis=1)
+
+
+def new_calibrator() -> LogisticRegression:
+    """The multinomial calibrator fitted on out-of-fold decision scores (nearly unregularised)."""
+    return LogisticRegression(C=1e4, max_iter=1000)
+
+
 def balancing_factors(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Each row's class-balancing factor over weighted rows (total weight / (classes x its class's weight)):
     what scikit-learn's ``class_weight="balanced"`` gives with sample weights from 1.7 on."""
@@ -148,7 +158,7 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
                 oof[te] = self._scores(self._fit_with(X[tr], y[tr], aux_X, aux_y), X[te])
             self.linear_ = self._fit_with(X, y, aux_X, aux_y)
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
-        self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(oof, y)
+        self.calibrator_ = new_calibrator().fit(oof, y)
         self.linear_.coef_[:, skipped] = 0.0  # all-zero columns: already 0 up to the solver's rounding
         oof_proba = self.calibrator_.predict_proba(oof)
         self.decision_weights_ = (
@@ -186,7 +196,7 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Column index of the decided class for each row of probabilities."""
-        return np.argmax(np.log(np.clip(proba, 1e-12, None)) + np.log(self.decision_weights_), axis=1)
+        return weighted_decision(proba, self.decision_weights_)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[self.decide(self.predict_proba(X))]
