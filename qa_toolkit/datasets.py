@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa_toolkit.errors import QAError
+from qa_toolkit.groups import DisjointSets
 from qa_toolkit.importers import ImportOptions, Rejected, get_importer
 from qa_toolkit.schema import ConversationIn, MessageIn
 from qa_toolkit.types import Role
@@ -166,20 +167,7 @@ def conversation_groups(items: Sequence[str], tweets: Sequence[Sequence[str]] | 
     is scored on. ``tweets``: each item's ``conversation_tweets``; without them only the ids are read (the
     conversation and the reply's own tweet), which joins an airlines thread to the sample thread named
     by the same tweet but misses conversations that share only other tweets."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        a, b = find(a), find(b)
-        if a != b:
-            parent[max(a, b)] = min(a, b)  # the smallest key names the group: the same for any order
-
+    groups = DisjointSets()  # the smallest key names a group: the same for any order
     keys = []
     for i, item in enumerate(items):
         split, _, rest = item.partition(":")
@@ -191,8 +179,8 @@ def conversation_groups(items: Sequence[str], tweets: Sequence[Sequence[str]] | 
         else:  # from the ids alone: a TWCS thread's first tweet (its id), the reply's own tweet
             shared = [conv] if split in _TWCS_SPLITS else []
             shared += [message] if split in _TWEET_ID_SPLITS and message else []
-        find(key)
+        groups.find(key)
         for tweet in shared:
-            union(key, f"tweet:{corpus}:{tweet}")
+            groups.union(key, f"tweet:{corpus}:{tweet}")
         keys.append(key)
-    return [find(k) for k in keys]
+    return [groups.find(k) for k in keys]

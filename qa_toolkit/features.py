@@ -29,7 +29,6 @@ from qa_toolkit.nlp import (
     get_batch_tokenizer,
     get_matcher,
     get_nlp,
-    scratch_docs,
 )
 from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
@@ -129,11 +128,6 @@ class DenseView:
 
     values: dict[str, float]
     evidence: dict[str, list[str]] = field(default_factory=dict)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased spaCy tokens (English rules: they split the other languages' words well enough)."""
-    return [t.lower_ for t in scratch_docs("en").make_doc(text) if not t.is_space]
 
 
 def _content(text: str) -> set[str]:

@@ -3,6 +3,7 @@ scoring contract (library and CLI) and the calibration metric."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import re
 import warnings
@@ -633,6 +634,11 @@ def test_the_entries_that_can_be_shown_are_found_once_for_the_four(scorer: Reply
     other = scorer.shared_featurizer.transform_with_views(batch)[1]  # other views (of the same replies): found again
     again = entries.showable(scorer.shared_featurizer.word_grams(other.tokens), other, shown)
     assert again is not can and again.cols.tolist() == can.cols.tolist()
+    # another layout (which dense feature each dense column is, where the dense block starts): found again
+    moved = dataclasses.replace(shown, values=np.roll(shown.values, 1))
+    assert entries.showable(grams, views, moved) is not entries.showable(grams, views, shown)
+    later = dataclasses.replace(shown, dense_offset=shown.dense_offset + 1)
+    assert entries.showable(grams, views, later) is not entries.showable(grams, views, shown)
     # entries of every column (character n-grams and word vectors too): the same evidence, those never shown
     wide = ShownEntries.of(features, np.ones(features.shape[1], dtype=bool))
     for clf in scorer.classifiers.values():

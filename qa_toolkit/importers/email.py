@@ -52,6 +52,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from qa_toolkit.errors import ImportFileError
+from qa_toolkit.groups import DisjointSets
 from qa_toolkit.importers.base import (
     ImportOptions,
     Item,
@@ -651,33 +652,20 @@ def _thread_messages(metas: list[_Meta]) -> list[list[_Meta]]:
         top.setdefault(current, base_top)
         return depth[node], top[node]
 
-    uf: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        uf.setdefault(x, x)
-        while uf[x] != x:
-            uf[x] = uf[uf[x]]
-            x = uf[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            uf[rb] = ra
-
+    threads = DisjointSets()
     key_owner: dict[tuple[str, str], str] = {}
     for meta in metas:
         meta.depth, root = walk(meta.msg_id)
-        union(root, meta.msg_id)
+        threads.union(root, meta.msg_id)
         for key in sorted(meta.keys):
             if key in key_owner:
-                union(key_owner[key], meta.msg_id)
+                threads.union(key_owner[key], meta.msg_id)
             else:
                 key_owner[key] = meta.msg_id
 
     grouped: dict[str, list[_Meta]] = {}
     for meta in metas:
-        grouped.setdefault(find(meta.msg_id), []).append(meta)
+        grouped.setdefault(threads.find(meta.msg_id), []).append(meta)
     groups = [_new_group(members) for members in grouped.values()]
     groups = _merge_by_subject(groups)
     out = []
