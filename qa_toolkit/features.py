@@ -30,6 +30,7 @@ from qa_toolkit.nlp import (
     get_matcher,
     get_nlp,
 )
+from qa_toolkit.schema import language_code
 from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
 LEXICON_CATEGORIES = (
@@ -119,7 +120,11 @@ class ReplyContext:
 
     text: str
     context: tuple[tuple[str, str], ...] = ()
-    language: str | None = "en"
+    language: str | None = "en"  # an ISO 639-1 code; a tag such as "en-US" or "EN" is read as its code
+
+    def __post_init__(self) -> None:
+        if self.language is not None and not (len(self.language) == 2 and self.language.islower()):
+            object.__setattr__(self, "language", language_code(self.language))
 
 
 @dataclass

@@ -58,6 +58,15 @@ def iso(value: datetime | None) -> str | None:
 _ROLES = frozenset(Role.__members__)
 
 
+def language_code(value: str | None) -> str | None:
+    """A language tag as its lower-case primary subtag, the ISO 639-1 code the features and lexicons read:
+    "en-US", "EN" and "en_GB" are "en"; empty is None."""
+    if value is None:
+        return None
+    code = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    return code or None
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="ignore", str_strip_whitespace=False, validate_assignment=False, coerce_numbers_to_str=True
@@ -131,6 +140,11 @@ class MessageIn(_Model):
     is_automated: bool = False
     language: str | None = None
 
+    @field_validator("language", mode="after")
+    @classmethod
+    def _language_code(cls, v: str | None) -> str | None:
+        return language_code(v)
+
     @field_validator("role", mode="before")
     @classmethod
     def _role_synonyms(cls, v: Any) -> Any:
@@ -189,6 +203,11 @@ class ConversationIn(_Model):
     satisfaction: Satisfaction | None = None
     language: str | None = None
     messages: list[MessageIn]
+
+    @field_validator("language", mode="after")
+    @classmethod
+    def _language_code(cls, v: str | None) -> str | None:
+        return language_code(v)
 
     @model_validator(mode="before")
     @classmethod

@@ -767,6 +767,19 @@ def test_a_reply_of_unknown_language_says_so(scorer: ReplyScorer) -> None:
     assert stated[0]["language"] == "en"
 
 
+@pytest.mark.parametrize("tag", ["en-US", "EN", "en_GB", " en "])
+def test_a_language_tag_is_read_as_its_code(scorer: ReplyScorer, tag: str) -> None:
+    # a helpdesk's locale ("en-US") is English: the same features and scores as "en" (the upset customer and
+    # the politeness strategies are read for English replies only)
+    upset = [("customer", "This is useless, I am furious!! Third time I ask."), ("agent", "No. Please read the terms.")]
+    tagged, plain = (score_conversation(_conversation(upset, language=lang), scorer=scorer) for lang in (tag, "en"))
+    assert tagged == plain and tagged[0]["language"] == "en"
+    text, before = upset[1][1], (upset[0],)
+    assert scorer.score_replies([ReplyContext(text, before, tag)]) == scorer.score_replies(
+        [ReplyContext(text, before, "en")]
+    )
+
+
 def test_score_cli_writes_one_line_per_agent_reply(fixtures: Path, tmp_path: Path) -> None:
     out = tmp_path / "scores.jsonl"
     result = CliRunner().invoke(app, ["score", str(fixtures / "canonical" / "basic.jsonl"), "--out", str(out)])
