@@ -54,6 +54,11 @@ def _conversations_progress(what: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.update(task, completed=n)
 
 
+def _n(count: int, one: str, many: str | None = None) -> str:
+    """``count`` with its noun, singular for one: "1 conversation", "2 conversations"."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def _fail(exc: Exception) -> None:
     console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code=2)
@@ -158,21 +163,21 @@ def import_(
     for path, name in zip(summary.files, summary.formats, strict=True):
         console.print(f"read {escape(path)} as [bold]{name}[/]")
     console.print(
-        f"imported {summary.read:,} conversations: {c.new:,} new, {c.updated:,} updated, "
-        f"{c.unchanged:,} unchanged; {c.messages:,} messages written"
+        f"imported {_n(summary.read, 'conversation')}: {c.new:,} new, {c.updated:,} updated, "
+        f"{c.unchanged:,} unchanged; {_n(c.messages, 'message')} written"
     )
     if summary.duplicates_in_input:
         console.print(
-            f"[yellow]{summary.duplicates_in_input:,} conversations occurred twice in the input; "
+            f"[yellow]{_n(summary.duplicates_in_input, 'conversation')} occurred twice in the input; "
             "the last occurrence was kept[/]"
         )
     if skip_invalid:
         console.print(
-            f"rejected {summary.rejected:,} records"
+            f"rejected {_n(summary.rejected, 'record')}"
             + (f" (reasons in {escape(str(rejects))})" if summary.rejected else "")
         )
     elif summary.rejected:
-        console.print(f"rejected {summary.rejected:,} records")
+        console.print(f"rejected {_n(summary.rejected, 'record')}")
     if card is not None:
         _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir)
 
@@ -213,7 +218,7 @@ def export(
     except OSError as exc:
         _fail(QAError(f"{out}: cannot write ({exc.strerror or exc})"))
         return
-    console.print(f"exported {n:,} conversations" + (f" to {escape(str(out))}" if out else ""))
+    console.print(f"exported {_n(n, 'conversation')}" + (f" to {escape(str(out))}" if out else ""))
 
 
 def _fmt_seconds(value: float | None) -> str:
@@ -250,7 +255,7 @@ def stats(
     out = Console()
     out.print(
         f"[bold]{figures['conversations']:,}[/] conversations, [bold]{figures['messages']:,}[/] messages, "
-        f"{figures['agents']:,} agents"
+        f"{_n(figures['agents'], 'agent')}"
     )
     roles = figures["messages_by_role"]
     out.print(
@@ -473,25 +478,28 @@ def score(
     import orjson
 
     from qa_toolkit.learning import active_models_dir
-    from qa_toolkit.pipeline import RejectSink, iter_enriched, read_conversations
+    from qa_toolkit.pipeline import FirstOfEach, RejectSink, iter_enriched, read_conversations
     from qa_toolkit.scoring import ReplyScorer
 
     try:
         options = _options(tz, support, column, unknown_role, None)
         scorer = ReplyScorer.load(models_dir or active_models_dir())  # the active models, as the app's
         sink = RejectSink(skip_invalid=skip_invalid)
+        first = FirstOfEach()  # a conversation id repeated in the input: scored once (its first occurrence)
         n = 0
         with _atomic_output(out) as fh:
             convs = read_conversations([input_file], fmt=fmt, options=options, on_reject=sink)
-            for batch in iter_enriched(convs):
+            for batch in iter_enriched(first(convs)):
                 for record in scorer.score_conversations(batch):
                     fh.write(orjson.dumps(record) + b"\n")
                     n += 1
     except QAError as exc:
         _fail(exc)
         return
-    console.print(f"scored {n:,} agent replies" + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
-                  + f" -> {escape(str(out))}")  # fmt: skip
+    repeated = f"; {_n(first.repeated, 'repeated conversation id')} scored once (the first)" if first.repeated else ""
+    skipped = f"; skipped {_n(sink.count, 'invalid record')}" if sink.count else ""
+    console.print(f"scored {_n(n, 'agent reply', 'agent replies')}" + skipped
+                  + repeated + f" -> {escape(str(out))}")  # fmt: skip
     _print_rejects(sink)
 
 
@@ -584,8 +592,8 @@ def flag(
     except QAError as exc:
         _fail(exc)
         return
-    console.print(f"flagged {n:,} conversations: {review:,} with a flag scoring >= 0.5"
-                  + (f"; skipped {sink.count:,} invalid records" if sink.count else "")
+    console.print(f"flagged {_n(n, 'conversation')}: {review:,} with a flag scoring >= 0.5"
+                  + (f"; skipped {_n(sink.count, 'invalid record')}" if sink.count else "")
                   + f" -> {escape(str(out))}")  # fmt: skip
     for rule, count in rules.most_common():
         console.print(f"  {rule}: {count:,} ({count / max(n, 1):.1%})")
@@ -719,7 +727,7 @@ def report(
         for name, uses in o.top_templates:
             out.print(f"  {uses:,}x  {escape(name)}", highlight=False)
     if sink.count:
-        console.print(f"skipped {sink.count:,} invalid records")
+        console.print(f"skipped {_n(sink.count, 'invalid record')}")
         _print_rejects(sink)
     if note:
         console.print(f"[yellow]{escape(note)}[/]")
@@ -763,10 +771,11 @@ def _score_store_and_report(  # type: ignore[no-untyped-def]
             + (", made with these models and this scorecard" if rescore_stale else "")
         )
     else:
-        labelled = f"{summary.replies:,} agent replies labelled" if scorer is not None else "no models (--no-models)"
+        replies = _n(summary.replies, "agent reply", "agent replies")
+        labelled = f"{replies} labelled" if scorer is not None else "no models (--no-models)"
         console.print(
-            f"scored {summary.conversations:,} conversations with scorecard {escape(card.key)}: {labelled}; "
-            f"{summary.flagged:,} flagged ({summary.flags:,} flags)"
+            f"scored {_n(summary.conversations, 'conversation')} with scorecard {escape(card.key)}: {labelled}; "
+            f"{summary.flagged:,} flagged ({_n(summary.flags, 'flag')})"
         )
     console.print(
         f"review queue: {counts.waiting:,} waiting, {counts.in_progress:,} in review, {counts.reviewed:,} reviewed"

@@ -293,7 +293,7 @@ def flag_file(
     """Both passes over files (read twice, so memory stays bounded): the corpus, then the flags.
     Rejected records go to ``on_reject`` in the first pass only; a conversation id repeated in the input
     is flagged once (its first occurrence)."""
-    from qa_toolkit.pipeline import iter_enriched, read_conversations
+    from qa_toolkit.pipeline import FirstOfEach, iter_enriched, read_conversations
 
     settings = settings or FlagSettings()
     builder = CorpusBuilder(settings.rule_params)
@@ -306,17 +306,9 @@ def flag_file(
             progress("corpus", n)
     corpus = builder.build()
 
-    def unique() -> Iterator[ConversationIn]:
-        seen: set[tuple[str, str]] = set()  # ids only: a few bytes per conversation
-        for conv in read_conversations(paths, fmt=fmt, options=options, on_reject=lambda _r: None):
-            key = (conv.source, conv.id)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield conv
-
+    unique = FirstOfEach()(read_conversations(paths, fmt=fmt, options=options, on_reject=lambda _r: None))
     done = 0
-    for batch in iter_enriched(unique()):
+    for batch in iter_enriched(unique):
         for result in flag_conversations(batch, corpus=corpus, settings=settings, scorer=scorer):
             done += 1
             yield result

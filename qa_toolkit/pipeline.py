@@ -7,7 +7,7 @@ import multiprocessing as mp
 import os
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -97,6 +97,24 @@ def read_conversations(
                 on_reject(item)
             else:
                 yield item
+
+
+@dataclass
+class FirstOfEach:
+    """The conversations of a stream, each (source, id) once: its first occurrence (streaming; an import,
+    which writes the store, keeps the last). ``repeated`` counts the later occurrences left out."""
+
+    repeated: int = 0
+
+    def __call__(self, convs: Iterable[ConversationIn]) -> Iterator[ConversationIn]:
+        seen: set[tuple[str, str]] = set()  # ids only: a few bytes per conversation
+        for conv in convs:
+            key = (conv.source, conv.id)
+            if key in seen:
+                self.repeated += 1
+                continue
+            seen.add(key)
+            yield conv
 
 
 def iter_enriched(convs: Iterator[ConversationIn], *, batch: int = BATCH) -> Iterator[list[ConversationIn]]:

@@ -798,6 +798,20 @@ def test_score_cli_writes_one_line_per_agent_reply(fixtures: Path, tmp_path: Pat
     assert len(out.read_text().splitlines()) == 3  # a failed run leaves the earlier output alone
 
 
+def test_score_cli_scores_a_repeated_conversation_id_once(tmp_path: Path) -> None:
+    def record(reply: str) -> bytes:
+        return orjson.dumps({"id": "c1", "messages": [{"id": "1", "role": "customer", "text": "Where is my parcel?"},
+                                                     {"id": "2", "role": "agent", "text": reply}]})  # fmt: skip
+
+    src, out = tmp_path / "twice.jsonl", tmp_path / "scores.jsonl"
+    src.write_bytes(record("It arrives tomorrow, Dana!") + b"\n" + record("Read the terms.") + b"\n")
+    result = CliRunner().invoke(app, ["score", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(x) for x in out.read_text().splitlines()]
+    assert [(r["conversation_id"], r["message_id"]) for r in lines] == [("c1", "2")]  # once: the first
+    assert lines[0]["tone"]["label"] == "friendly" and "1 repeated conversation id scored once" in result.output
+
+
 def test_score_skip_invalid_names_each_skipped_record_and_why(tmp_path: Path) -> None:
     good = {"id": "g", "messages": [{"id": "1", "role": "customer", "text": "Where is my parcel?"},
                                     {"id": "2", "role": "agent", "text": "It arrives tomorrow."}]}  # fmt: skip
@@ -810,7 +824,7 @@ def test_score_skip_invalid_names_each_skipped_record_and_why(tmp_path: Path) ->
     assert not out.exists()
     result = CliRunner().invoke(app, ["score", str(path), "--skip-invalid", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "scored 2 agent replies; skipped 1 invalid records" in result.output
+    assert "scored 2 agent replies; skipped 1 invalid record " in result.output
     assert re.search(r"skipped \S*mixed\.jsonl:2: .*id must not be empty", result.output), result.output
     assert [orjson.loads(x)["conversation_id"] for x in out.read_text().splitlines()] == ["g", "g2"]
 

@@ -51,7 +51,7 @@ def test_skip_invalid_writes_rejects(fixtures: Path, tmp_path: Path) -> None:
     result = run("import", str(fixtures / "canonical" / "bad-line-3.jsonl"), "--db", db, "--skip-invalid",
                  "--rejects", str(rejects))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "rejected 1 records" in result.output
+    assert "rejected 1 record " in result.output
     assert json.loads(rejects.read_text())["location"].endswith(":3")
 
 

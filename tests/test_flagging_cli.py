@@ -95,7 +95,7 @@ def test_flag_bad_record_fails_cleanly_and_skip_invalid_goes_on(tmp_path: Path) 
     assert not out.exists() and not (tmp_path / "flags.jsonl.partial").exists()
     skipped = runner.invoke(app, ["flag", str(src), "--no-models", "--skip-invalid", "--out", str(out)])
     assert skipped.exit_code == 0, skipped.output
-    assert "skipped 1 invalid records" in skipped.output and len(out.read_text().splitlines()) == 2
+    assert "skipped 1 invalid record " in skipped.output and len(out.read_text().splitlines()) == 2
     assert f"skipped {src}:2: " in " ".join(skipped.output.split())  # which record, and why
     report = runner.invoke(app, ["report", str(src), "--no-models", "--skip-invalid"])
     assert report.exit_code == 0 and f"skipped {src}:2: " in " ".join(report.output.split()), report.output
