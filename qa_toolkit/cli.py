@@ -182,6 +182,21 @@ def import_(
         _score_store_and_report(db, card=card, no_models=no_models, models_dir=models_dir)
 
 
+def _existing_store(db: str | None) -> str | None:
+    """``db`` when it names a store that exists: a command that only reads the store (export, stats,
+    score-store) fails on a SQLite file that is not there, rather than create an empty one and report
+    nothing (``import`` creates it)."""
+    from qa_toolkit.errors import StoreError
+    from qa_toolkit.settings import database_url
+
+    url, prefix = database_url(db), "sqlite:///"
+    path = url[len(prefix) :] if url.startswith(prefix) else ""
+    if path and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"no database at {path}: import a file first (qa-toolkit import FILE --db {path}), "
+                         "or name the store with --db or QA_TOOLKIT_DB")  # fmt: skip
+    return db
+
+
 @app.command("export")
 def export(
     fmt: Annotated[
@@ -198,7 +213,7 @@ def export(
     if fmt not in ("jsonl", "csv"):
         _fail(QAError(f"unknown export format {fmt!r}; valid: jsonl, csv"))
     try:
-        engine = get_engine(db)
+        engine = get_engine(_existing_store(db))
         convs = iter_conversations(engine)
         if fmt == "jsonl":
             if out is None:
@@ -245,7 +260,7 @@ def stats(
     from qa_toolkit.db.engine import get_engine
 
     try:
-        figures = store_stats(get_engine(db))
+        figures = store_stats(get_engine(_existing_store(db)))
     except QAError as exc:
         _fail(exc)
         return
@@ -802,6 +817,7 @@ def score_store_cmd(
     flags and the scorecard result, which fill the app's review queue. Running it again does nothing."""
     try:
         card = _scoring_card(scorecard)
+        _existing_store(db)
     except QAError as exc:
         _fail(exc)
         return

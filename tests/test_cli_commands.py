@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qa_toolkit.cli import app
@@ -68,3 +72,26 @@ def test_formats_lists_importers() -> None:
     result = run("formats")
     for name in ("jsonl", "csv", "twcs", "zendesk", "intercom", "freshdesk", "helpscout", "email"):
         assert f"{name}:" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["stats"], ["export"], ["score-store", "--no-models"]])
+def test_a_command_that_reads_the_store_does_not_create_one(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "nothere.db"
+    result = run(*command, "--db", str(missing))
+    assert result.exit_code == 2 and f"no database at {missing}" in result.output and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []  # no empty store, no side files
+
+
+def test_after_an_import_the_database_file_alone_holds_the_store(fixtures: Path, tmp_path: Path) -> None:
+    # a separate process, as a user runs it: its SQLite connections are closed at exit, so the write-ahead
+    # log is in the .db file and gone (a copy or backup of the .db file misses nothing)
+    db = tmp_path / "qa.db"
+    code = "import sys; from qa_toolkit.cli import app; sys.argv[0] = 'qa-toolkit'; app()"
+    done = subprocess.run([sys.executable, "-c", code, "import", str(fixtures / "canonical" / "basic.jsonl"),
+                           "--db", str(db)], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.db"]
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(db.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("select count(*) from conversation").fetchone() == (3,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +93,18 @@ def _add_missing_indexes(engine: Engine) -> None:
                     conn.execute(CreateIndex(index, if_not_exists=True))
 
 
+_SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_sqlite_engines() -> None:
+    """Close the SQLite engines' pooled connections when the process ends: the last connection to close
+    writes the write-ahead log into the database file and removes it, so the ``.db`` file alone is the
+    whole store after a command (a copy or backup of it misses nothing)."""
+    for engine in list(_SQLITE_ENGINES):
+        engine.dispose()
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (see settings.database_url) with every table created."""
@@ -102,6 +116,7 @@ def get_engine(url: str | None = None) -> Engine:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
+            _SQLITE_ENGINES.add(engine)
         else:
             if url.startswith("postgresql://") or url.startswith("postgres://"):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
