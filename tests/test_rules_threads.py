@@ -321,6 +321,38 @@ def test_process_blame_and_its_negation() -> None:
     assert run("process_blame.v1", kind) is None
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Your tracking code is ZX991. You should have it on Wednesday.",
+        "You should've received an e-mail from us with the label.",
+        "You shouldn't have to pay for the return, it's on us.",
+        "You should not have been charged twice: refunded now.",
+        "That's done, you should have access again.",
+    ],
+)
+def test_informing_should_have_is_not_blame(reply: str) -> None:
+    c = conv(m("customer", "Where is my parcel? I paid twice!"), m("agent", reply))
+    assert run("process_blame.v1", c) is None
+    assert run("unfriendly_reply.v1", c) is None
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You should have checked the parcel before accepting it.",
+        "You should've read the terms.",
+        "You should have been in for the full day.",
+        "You shouldn't have booked that fare.",
+    ],
+)
+def test_should_have_that_names_what_the_customer_failed_to_do_is_blame(reply: str) -> None:
+    c = conv(m("customer", "Where is my parcel?"), m("agent", reply))
+    blame = run("process_blame.v1", c)
+    assert blame is not None and "should" in blame.reason.lower()
+    assert run("unfriendly_reply.v1", c) is not None
+
+
 def test_repeated_info_request() -> None:
     flag = run(
         "repeated_info_request.v1",

@@ -29,6 +29,7 @@ _HANDLE = re.compile(r"(?<![\w.])@\w+|__cust__|__company__")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SIGN_OFF = SIGN_OFF_TAIL  # the sign-off as the models and the template miner read it
 _WORD = re.compile(r"[A-Za-z0-9']+")
+BLAME_CATEGORIES = ("blame", "cold_blame")  # the rules' blame phrases and the reply lexicon's cold_blame
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,17 @@ class RuleLexicon:
         self.patterns = {
             category: [re.compile(p, re.IGNORECASE) for p in items] for category, items in patterns.items() if items
         }
+        not_blame = data.get("not_blame_after", {})
+        self.not_blame_phrases = frozenset(" ".join(p.lower().split()) for p in not_blame.get("phrases", []))
+        self.not_blame_next = re.compile(not_blame["next"], re.IGNORECASE) if not_blame.get("next") else None
+
+    def is_blame(self, hit: Hit, text: str) -> bool:
+        """Whether a blame hit (``blame``, ``cold_blame``) in ``text`` blames: not when it is one of the
+        ``not_blame_after`` phrases and the words after it inform or reassure ("you should have it by
+        Wednesday", "you shouldn't have to pay")."""
+        if self.not_blame_next is None or " ".join(hit.text.lower().split()) not in self.not_blame_phrases:
+            return True
+        return self.not_blame_next.match(text, hit.end) is None
 
     def find(self, text: str) -> list[Hit]:
         low = text.lower()
@@ -161,6 +173,9 @@ def analyse(text: str, lang: str) -> MessageHits:
     if rules is not None:
         for hit in rules.find(clean):
             by_category[hit.category].append(hit)
+        for category in BLAME_CATEGORIES:
+            if category in by_category:
+                by_category[category] = [h for h in by_category[category] if rules.is_blame(h, clean)]
     return MessageHits(dict(by_category), word_count(clean), clean)
 
 
