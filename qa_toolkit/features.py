@@ -277,12 +277,13 @@ class WordGrams:
     cycle)."""
 
     def __init__(self, tokens: _Tokens, rows: np.ndarray, cols: np.ndarray, first: np.ndarray,
-                 length: np.ndarray, n_features: int) -> None:  # fmt: skip
+                 length: np.ndarray, hashes: np.ndarray, n_features: int) -> None:  # fmt: skip
         self._text = tokens.text
         self.n_features = n_features
         self._tokens = (tokens.rows, tokens.lower, tokens.start, tokens.end, tokens.orth)  # read when first asked
         self._strings = tokens.strings  # the strings of their hashes
         self._found = (rows, cols, first, length)  # sorted when first asked (training never asks)
+        self.hashes = hashes  # each n-gram's 64-bit hash, in the order of ``_found``
 
     @cached_property
     def _word_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -292,12 +293,12 @@ class WordGrams:
         return lower[words], start[words], end[words]
 
     @cached_property
-    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The n-grams sorted by (reply, column): keys, first words, lengths."""
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams sorted by (reply, column): keys, first words, lengths, hashes."""
         rows, cols, first, length = self._found
         keys = rows * np.int64(self.n_features) + cols
         order = np.argsort(keys, kind="stable")  # the first n-gram of a reply in a column wins a (rare) tie
-        return keys[order], first[order], length[order]
+        return keys[order], first[order], length[order], self.hashes[order]
 
     @cached_property
     def _kinds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -326,13 +327,35 @@ class WordGrams:
     def locate(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (reply, word column: 0 <= col < n_features), the first word and the length of the reply's
         n-gram there; length 0 when the reply has none in that column."""
-        keys, first, length = self._sorted
+        first, length, _ = self._located(rows, cols)
+        return first, length
+
+    def _located(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``locate``, and each found n-gram's hash (0 where there is none)."""
+        keys, first, length, hashes = self._sorted
         q = rows.astype(np.int64) * np.int64(self.n_features) + cols
         if not len(keys):
-            return np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
+            return np.zeros(len(q), np.int64), np.zeros(len(q), np.int64), np.zeros(len(q), np.uint64)
         at = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         hit = keys[at] == q
-        return np.where(hit, first[at], 0), np.where(hit, length[at], 0)
+        return np.where(hit, first[at], 0), np.where(hit, length[at], 0), np.where(hit, hashes[at], _U(0))
+
+    def locate_shown(self, rows: np.ndarray, cols: np.ndarray,
+                     seen: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """``locate``, and whether each found n-gram may be shown as evidence: worth showing (``informative``)
+        and, given ``seen`` (``ReplyFeaturizer.word_seen_``, ``seen_keys``), one training met (a column is
+        shared by every n-gram hashed to it: a new n-gram there would be shown for a weight learnt from
+        others)."""
+        first, length, hashes = self._located(rows, cols)
+        ok = self.informative(first, length)
+        if seen is not None:
+            check = np.flatnonzero(ok)
+            if len(seen):
+                key = seen_keys(hashes[check], self.n_features)
+                ok[check] = seen[np.minimum(np.searchsorted(seen, key), len(seen) - 1)] == key
+            else:
+                ok[check] = False
+        return first, length, ok
 
     def informative(self, first: np.ndarray, length: np.ndarray) -> np.ndarray:
         """Which n-grams (first word, length) are worth showing: those with a word worth showing
@@ -713,6 +736,13 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _U(31))
 
 
+def seen_keys(hashes: np.ndarray, n_features: int) -> np.ndarray:
+    """An n-gram's key among those training met: its column and the top 16 bits of its 64-bit hash (the column
+    is the hash modulo ``n_features``), as ``column << 16 | top``. Two n-grams of one column share a key once
+    in 65,536: small enough for evidence, and the 300,000 keys of the shipped models take under 1 MB."""
+    return ((hashes % _U(n_features)) << _U(16)) | (hashes >> _U(48))
+
+
 def _ngram_columns(
     units: np.ndarray,
     groups: np.ndarray,
@@ -722,9 +752,10 @@ def _ngram_columns(
     where: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every n-gram of ``units`` (uint64 per token or character) that stays inside one
-    group (a reply for words, a padded word for characters). ``where``, when given, receives two more
-    arrays: each n-gram's first unit and its length."""
-    all_rows, all_cols, firsts, lengths = [], [], [], []
+    group (a reply for words, a padded word for characters). ``where``, when given, receives three more
+    arrays: each n-gram's first unit, its length and its 64-bit hash (the column is the hash modulo
+    ``n_features``; the hash tells apart the n-grams that share a column)."""
+    all_rows, all_cols, firsts, lengths, hashes = [], [], [], [], []
     lo, hi = ngrams
     with np.errstate(over="ignore"):
         h = np.zeros(len(units), dtype=np.uint64)
@@ -736,18 +767,20 @@ def _ngram_columns(
             if n < lo:
                 continue
             ok = groups[:m] == groups[n - 1 : n - 1 + m]
-            cols = (_mix(h[ok] ^ _ORDER[n]) % _U(n_features)).astype(np.int64)
+            mixed = _mix(h[ok] ^ _ORDER[n])
+            cols = (mixed % _U(n_features)).astype(np.int64)
             all_rows.append(rows[:m][ok])
             all_cols.append(cols)
             if where is not None:
                 firsts.append(np.flatnonzero(ok))
                 lengths.append(np.full(len(cols), n, dtype=np.int64))
+                hashes.append(mixed)
     if not all_rows:
         if where is not None:
-            where[:] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+            where[:] = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)]
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     if where is not None:
-        where[:] = [np.concatenate(firsts), np.concatenate(lengths)]
+        where[:] = [np.concatenate(firsts), np.concatenate(lengths), np.concatenate(hashes)]
     return np.concatenate(all_rows), np.concatenate(all_cols)
 
 
@@ -865,9 +898,19 @@ class ReplyFeaturizer(TransformerMixin, BaseEstimator):
         dense = DenseBatch(X, tokens)
         self.scaler_ = StandardScaler().fit(dense.values)
         self.word_names_ = self._word_names(tokens)
+        self.word_seen_ = self._word_seen(tokens)
         if self.vector_weight is not None:
             self._fit_vectors(dense)
         return self
+
+    def _word_seen(self, tokens: _Tokens) -> np.ndarray:
+        """The training n-grams that are worth showing as evidence (``informative``), as sorted ``seen_keys``:
+        a word column's weight is learnt from them, so evidence shows a reply's n-gram only when it is one of
+        them (a column is shared by every n-gram hashed to it: an n-gram training never met would be shown
+        for a weight learnt from others)."""
+        grams = self.word_grams(tokens)
+        _, _, first, length = grams._found
+        return np.unique(seen_keys(grams.hashes[grams.informative(first, length)], self.n_features))
 
     def _word_names(self, tokens: _Tokens) -> dict[int, str]:
         """Column -> the first training n-gram hashed to it (``column_name``), from the n-grams ``_counts``

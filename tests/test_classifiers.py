@@ -414,20 +414,32 @@ def test_a_pipeline_learns_a_small_set_by_heart() -> None:
     assert abs(sum(preds[0].probabilities.values()) - 1) < 1e-6
 
 
+def _words(text: str) -> list[str]:
+    return [t.lower_ for t in get_nlp("en")(clean_for_model(text)) if not t.is_space]
+
+
 def test_evidence_shows_the_words_the_reply_holds_where_columns_are_shared() -> None:
     # 64 hashed columns for hundreds of training n-grams: every column is shared, and is named after the
-    # first training n-gram hashed to it. Evidence must show the n-gram the reply itself holds there.
+    # first training n-gram hashed to it. Evidence must show an n-gram the reply itself holds there, and
+    # only one training met: the column's weight was learnt from those, not from a new n-gram hashed there.
     pipe = make_pipeline_for("tone", n_features=2**6, char_ngrams=None, C=10.0)
     pipe.fit(replies(WARM + COLD), ["friendly"] * len(WARM) + ["unfriendly"] * len(COLD))
     clf = ReplyClassifier("tone", pipe)
-    new = ["Parcel inspection is mandatory, refunds are refused after signature.",
+    trained = [" ".join(_words(t)) for t in WARM + COLD]
+    new = ["Not our problem: parcel inspection is mandatory, refunds are refused after signature.",
            "Wonderful news, Dana: your courier collects the broken teapot tomorrow morning!"]  # fmt: skip
     for text, pred in zip(new, clf.predict(replies(new)), strict=True):
-        tokens = [t.lower_ for t in get_nlp("en")(clean_for_model(text)) if not t.is_space]
+        tokens = _words(text)
         own = {" ".join(tokens[i : i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)}
         named = {clf.featurizer.column_name(c) for c in clf.featurizer.transform(replies([text])).indices}
         assert named - own, "no shared column: the test shows nothing"
         assert pred.evidence and all(evidence_spans(text, {"tone": [e]}) for e in pred.evidence), (text, pred.evidence)
+        for item in pred.evidence:  # each item's words were read in training, in this order
+            assert any(f" {' '.join(_words(item))} " in f" {t} " for t in trained), (item, text)
+    # a reply of words training never met: its columns carry weights (learnt from other n-grams), which
+    # decide its label, but nothing in it is shown as what drove it
+    unseen = "Parcel inspection is mandatory, refunds are refused after signature."
+    assert clf.featurizer.transform(replies([unseen])).nnz and clf.predict(replies([unseen]))[0].evidence == []
 
 
 # --------------------------------------------------------------------------- committed models
@@ -534,8 +546,8 @@ def test_evidence_of_a_reply_in_another_language_skips_its_stop_words(
     (scores,) = scorer.score_replies([ReplyContext(text, (("customer", "kapot / broken"),), lang)])
     stop = get_nlp(lang).Defaults.stop_words
     assert scores["apology"]["label"] == "templated"
+    assert scores["resolution"]["evidence"]  # "DM": a word training met (most of these replies' words it did not)
     for name, r in scores.items():
-        assert r["evidence"] or name == "apology"
         for item in r["evidence"]:  # each item has a word that is no stop word of the reply's language
             assert any(w not in stop for w in re.findall(r"\w+", item.lower()) if len(w) > 1), (name, item)
 

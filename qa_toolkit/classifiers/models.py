@@ -153,6 +153,7 @@ class _Shown:
     dense: dict[int, str]  # dense column -> feature
     dense_offset: int
     values: np.ndarray  # dense column - dense_offset -> its column in ``DenseBatch.values``
+    seen: np.ndarray | None = None  # the featurizer's ``word_seen_`` (None for one fitted before it)
 
 
 def rank_in_rows(rows: np.ndarray, contrib: np.ndarray) -> np.ndarray:
@@ -197,22 +198,23 @@ class ShownEntries:
 
     def showable(self, found: WordGrams, views: DenseBatch, shown: _Shown) -> Showable:
         """The entries that can be shown, whichever label they push towards, in their order: in a word column
-        when the reply's n-gram there is worth showing (``WordGrams.locate``, ``WordGrams.informative``), in a
-        dense column when the feature is present (an absent one has no words behind it). Which those are
-        depends on the batch and the featurizer alone (``shown``'s layout: its word columns and which dense
-        feature each dense column is), not on the classifier's weights: found once for all the classifiers that
-        share the entries (and their featurizer), which then weigh only these (about half of the entries).
-        Entries in columns that are neither (character n-grams, word vectors: never shown) are left out."""
-        key = (found, views, shown.n_words, shown.dense_offset, shown.values.tolist())
+        when the reply's n-gram there is worth showing and one training met (``WordGrams.locate_shown`` with
+        the featurizer's ``word_seen_``), in a dense column when the feature is present
+        (an absent one has no words behind it). Which those are depends on the batch and the featurizer alone
+        (``shown``'s layout: its word columns, which dense feature each dense column is, the n-grams training
+        met), not on the classifier's weights: found once for all the classifiers that share the entries (and
+        their featurizer), which then weigh only these (about half of the entries). Entries in columns that are
+        neither (character n-grams, word vectors: never shown) are left out."""
+        key = (found, views, shown.seen, shown.n_words, shown.dense_offset, shown.values.tolist())
         cached = self._showable[0] if self._showable else None
-        if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
+        if cached is not None and all(a is b or (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b)
+                                      for a, b in zip(cached[0], key, strict=True)):  # fmt: skip
             return cached[1]
         rows, cols = self.rows, self.cols
         word = np.flatnonzero(cols < found.n_features)
         first, length = np.zeros(len(cols), np.int64), np.zeros(len(cols), np.int64)
-        first[word], length[word] = found.locate(rows[word], cols[word])
         ok = np.zeros(len(cols), bool)
-        ok[word] = found.informative(first[word], length[word])
+        first[word], length[word], ok[word] = found.locate_shown(rows[word], cols[word], shown.seen)
         dense = np.flatnonzero((cols >= shown.dense_offset) & (cols < shown.dense_offset + len(shown.values)))
         ok[dense] = views.values[rows[dense], shown.values[cols[dense] - shown.dense_offset]] != 0
         at = np.flatnonzero(ok)
@@ -303,7 +305,8 @@ class ReplyClassifier:
                 weights[[k for k, c in enumerate(self.classes) if c not in allowed], col] = 0.0
         weights[[k for k, c in enumerate(self.classes) if c in _NOTHING_TO_SHOW.get(self.name, ())]] = 0.0
         values = np.array([DENSE_NAMES.index(n) for n in f.dense_names_], dtype=np.int64)
-        self._shown: _Shown | None = _Shown(mask, weights, f.n_features, dense, f.dense_offset, values)
+        seen = getattr(f, "word_seen_", None)
+        self._shown: _Shown | None = _Shown(mask, weights, f.n_features, dense, f.dense_offset, values, seen)
         return self._shown
 
     def _evidence(self, features: Any, winners: np.ndarray, views: Any, limit: int,

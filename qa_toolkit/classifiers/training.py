@@ -366,6 +366,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
                 "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
                 "featurizer_fingerprint": featurizer.fingerprint(),
                 "word_vectors": word_vectors_note(featurizer, clf),
+                "evidence": evidence_note(featurizer),
             },  # fmt: skip
         }
         save_model(name, pipe, card, models_dir)
@@ -373,6 +374,15 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
         log(f"  {name}: saved")
     evaluate_all(data_dir, models_dir=models_dir, names=names, log=log)
     return cards
+
+
+def evidence_note(featurizer: Any) -> str:
+    """What the card says about the word n-grams evidence may show."""
+    seen = getattr(featurizer, "word_seen_", None)
+    if seen is None:
+        return "word n-grams: a reply's n-gram in a weighted column, whether or not training met it"
+    return (f"word n-grams training met ({len(seen):,}, those worth showing): a reply's n-gram that only shares "
+            "its hashed column with them is not shown; context features: the words behind them")  # fmt: skip
 
 
 def left_out_note(items: Sequence[str]) -> dict:
