@@ -30,7 +30,8 @@ from qa_toolkit.nlp import (
     get_matcher,
     get_nlp,
 )
-from qa_toolkit.schema import language_code
+from qa_toolkit.schema import MessageIn, language_code
+from qa_toolkit.types import Role
 from qa_toolkit.word_vectors import LOOKUP_VERSION, WordVectors, load_word_vectors
 
 LEXICON_CATEGORIES = (
@@ -125,6 +126,13 @@ class ReplyContext:
     def __post_init__(self) -> None:
         if self.language is not None and not (len(self.language) == 2 and self.language.islower()):
             object.__setattr__(self, "language", language_code(self.language))
+
+
+def history_role(msg: MessageIn) -> str:
+    """A message's role in the conversation before a reply: an agent's auto-reply ("we have received your
+    e-mail") is a bot turn, not an agent's answer, so the first human reply after it is still the first reply
+    (``first_reply``, ``prior_agent_turns``) and answers the customer's words before it."""
+    return "bot" if msg.role is Role.agent and msg.is_automated else msg.role.value
 
 
 @dataclass

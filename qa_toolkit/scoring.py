@@ -17,12 +17,13 @@ import numpy as np
 
 from qa_toolkit.classifiers.artefacts import MODELS_DIR, load_all
 from qa_toolkit.classifiers.models import LABEL_SETS, LinearScores, ReplyClassifier, ShownEntries
-from qa_toolkit.features import ReplyContext
+from qa_toolkit.features import ReplyContext, history_role
 from qa_toolkit.schema import ConversationIn
 
 # the version of which messages are scored (``reply_contexts``); part of the key that tells stale results
-# in the store (``store_scoring.model_versions``): v2 leaves out auto-replies and messages with nothing to label
-REPLY_SELECTION = "replies-v2"
+# in the store (``store_scoring.model_versions``): v2 leaves out auto-replies and messages with nothing to label;
+# v3 reads an auto-reply in the conversation before a reply as a bot turn (``features.history_role``)
+REPLY_SELECTION = "replies-v3"
 
 
 def has_content(text: str) -> bool:
@@ -34,8 +35,8 @@ def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
     """(message id, classifier input) for every agent reply: human agent answers (``MessageIn.is_answer``:
     not internal notes, not auto-replies, whether the importer flagged them or ``normalise.mark_auto_replies``
     found them) with something to label (``has_content``). Auto-replies stay in the conversation before the
-    replies that follow them. The input's language is the message's, else the conversation's, else None
-    (unknown: the features read such a reply as English)."""
+    replies that follow them, as bot turns (``history_role``). The input's language is the message's, else the
+    conversation's, else None (unknown: the features read such a reply as English)."""
     out = []
     history: list[tuple[str, str]] = []
     for msg in conv.messages:
@@ -43,7 +44,7 @@ def reply_contexts(conv: ConversationIn) -> list[tuple[str, ReplyContext]]:
             continue
         if msg.is_answer and has_content(msg.text):
             out.append((msg.id, ReplyContext(msg.text, tuple(history), msg.language or conv.language)))
-        history.append((msg.role.value, msg.text))
+        history.append((history_role(msg), msg.text))
     return out
 
 

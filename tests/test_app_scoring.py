@@ -89,7 +89,7 @@ def test_score_store_scores_everything_once_in_batches(db_url: str, tmp_path: Pa
     assert view.automatic is not None and view.automatic.scorecard == "test.v1"
     assert (
         view.result is not None
-        and view.result["model_version"] == "apology-v9,personalisation-v9,replies-v2,resolution-v9,tone-v9"
+        and view.result["model_version"] == "apology-v9,personalisation-v9,replies-v3,resolution-v9,tone-v9"
     )
 
     again = score_store(engine, scorer=scorer, card=scorecard())  # type: ignore[arg-type]

@@ -715,6 +715,23 @@ def test_internal_notes_stay_out_of_the_conversation_the_classifiers_read(fixtur
     before = contexts["1704"].context
     assert [text for _, text in before] == [conv.messages[0].text, conv.messages[1].text]  # customer, auto-reply
     assert not any("Stripe" in text for _, text in before)  # the internal note 1703 is not read
+    assert [role for role, _ in before] == ["customer", "bot"]  # the auto-reply is no agent's answer
+
+
+def test_an_auto_reply_before_the_first_answer_leaves_it_the_first_answer(scorer: ReplyScorer) -> None:
+    # a helpdesk's acknowledgement ("we have received your e-mail") is not an agent's answer: the human reply
+    # after it reads as the first reply to the customer's words, as without it (training saw no auto-replies)
+    customer = ("customer", "My order 48213 arrived broken, the kettle lid is cracked. Can I get a new one?")
+    auto = ("agent", "Thank you for your e-mail. This is an automated response: we will reply within 48 hours.")
+    reply = ("agent", "Hi, so sorry about the cracked lid on order 48213! A new kettle ships today.")
+    with_auto = _conversation([customer, auto, reply])
+    assert with_auto.messages[1].is_automated is False  # marked when scored (normalise.mark_auto_replies)
+    records = score_conversation(with_auto, scorer=scorer)
+    (alone,) = score_conversation(_conversation([customer, reply]), scorer=scorer)
+    assert [r["message_id"] for r in records] == ["2"]
+    assert {k: v for k, v in records[0].items() if k != "message_id"} == {
+        k: v for k, v in alone.items() if k != "message_id"
+    }
 
 
 def test_scoring_in_batches_gives_the_same_records(scorer: ReplyScorer, fixtures: Path) -> None:

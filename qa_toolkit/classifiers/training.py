@@ -15,9 +15,8 @@ from sklearn.metrics import average_precision_score, confusion_matrix, f1_score,
 
 from qa_toolkit.datasets import ReplyItem, conversation_groups, conversation_tweets, in_test_split, load_items
 from qa_toolkit.errors import QAError
-from qa_toolkit.features import ReplyContext
+from qa_toolkit.features import ReplyContext, history_role
 from qa_toolkit.language import fill_languages
-from qa_toolkit.types import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 LABEL_FILES_TRAIN = ("seed", "labels/train-extra.jsonl", "labels/train-reviewed.jsonl")  # later files win
@@ -27,10 +26,9 @@ LABEL_FILE_EVAL_REVIEWED = "labels/eval-reviewed.jsonl"
 
 def context_of(item: ReplyItem) -> ReplyContext:
     """The classifier input for a labelled reply: its text and the conversation before it."""
-    roles = {Role.customer: "customer", Role.agent: "agent", Role.bot: "bot", Role.system: "system"}
     return ReplyContext(
         item.reply.text,
-        tuple((roles[m.role], m.text) for m in item.context if not m.is_internal),
+        tuple((history_role(m), m.text) for m in item.context if not m.is_internal),
         item.reply.language or item.conversation.language or "en",
     )
 
