@@ -275,7 +275,7 @@ def stats(
     roles = figures["messages_by_role"]
     out.print(
         "messages by role: "
-        + ", ".join(f"{k} {v:,}" for k, v in roles.items())
+        + (", ".join(f"{k} {v:,}" for k, v in roles.items()) or "none")
         + f"; auto-replies {figures['automated_messages']:,}; internal notes {figures['internal_notes']:,}"
     )
     for title, key in (
@@ -290,20 +290,21 @@ def stats(
         for name, n in figures[key]:
             table.add_row(name, f"{n:,}")
         out.print(table)
-    table = Table(title="agents (human answers)", title_justify="left")
+    table = Table(title="agents (human answers; '(no author)': replies the export names no agent for)",
+                  title_justify="left")  # fmt: skip
     for col in ("agent", "name", "replies", "conversations"):
         table.add_column(col, justify="right" if col in ("replies", "conversations") else "left")
     for row in figures["by_agent"]:
-        table.add_row(
-            row["agent_id"] or "-", row["agent_name"] or "", f"{row['replies']:,}", f"{row['conversations']:,}"
-        )
+        agent = row["agent_id"] or "(no author)"
+        table.add_row(agent, row["agent_name"] or "", f"{row['replies']:,}", f"{row['conversations']:,}")
     out.print(table)
     table = Table(title="thread metrics", title_justify="left")
     for col in ("metric", "known", "mean", "median", "p90", "max"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name, m in figures["metrics"].items():
         show = (lambda v: "-" if v is None else f"{v:.1f}") if name == "exchanges" else _fmt_seconds
-        table.add_row(name, f"{m['known']:,}", show(m["mean"]), show(m["median"]), show(m["p90"]), show(m["max"]))
+        label = name.removesuffix("_seconds")  # times are shown with their unit (s, m, h, d)
+        table.add_row(label, f"{m['known']:,}", show(m["mean"]), show(m["median"]), show(m["p90"]), show(m["max"]))
     out.print(table)
     out.print(
         f"conversations without a human answer: {figures['conversations_without_human_answer']:,}; "

@@ -255,7 +255,7 @@ def _timestamp(value: str, label: str, tz: str) -> datetime | None:
     try:
         return parse_timestamp(text, tz=tz)
     except (ValueError, OverflowError) as exc:
-        hint = "; day/month order is ambiguous" if "/" in text else ""
+        hint = "; dates with slashes are not read: their day/month order is ambiguous" if "/" in text else ""
         raise _BadValue(f"column {label}: not a timestamp: {value.strip()!r}{hint} ({_TIMESTAMP_HINT})") from exc
     except Exception as exc:  # noqa: BLE001  (zoneinfo edge cases must not escape as a traceback)
         raise _BadValue(f"column {label}: cannot read timestamp {value.strip()!r} ({exc})") from exc
@@ -781,7 +781,7 @@ class CsvImporter:
             return
         if group.error is not None:
             line, reason = group.error
-            yield Rejected(f"{path}:{line}", f"{reason}; conversation {group.cid!r} is skipped as a whole")
+            yield Rejected(f"{path}:{line}", f"{reason}; all of conversation {group.cid!r} is rejected")
             return
         location = f"{path}:{group.line}"
         if not group.messages:
@@ -793,7 +793,7 @@ class CsvImporter:
                 yield Rejected(
                     f"{path}:{line}",
                     f"message id {msg['id']!r} occurs twice (lines {seen[msg['id']]} and {line}); "
-                    f"conversation {group.cid!r} is skipped as a whole",
+                    f"all of conversation {group.cid!r} is rejected",
                 )
                 return
             seen[msg["id"]] = line
