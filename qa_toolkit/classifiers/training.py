@@ -433,9 +433,11 @@ def card_notes(name: str) -> dict:
         "targets": {"macro_f1": TARGET_MACRO_F1[name], "ece": TARGET_ECE},
         "languages": {
             "en": "trained and evaluated on English Twitter customer care (airlines, 25 brands)",
-            "nl, de, fr": "lexicon features only (greetings, thanks, apology formulas, cold wording): "
-            "no labelled Dutch, German or French replies exist, so these languages are not validated",
-            "other": "scored with the English features; not validated",
+            "nl, de, fr": "their own lexicons (greetings, thanks, apology formulas, cold wording) and the English "
+            "n-gram weights; the upset-customer and politeness features are off: no labelled Dutch, German or "
+            "French replies exist, so these languages are not validated",
+            "other": "the English lexicons and n-gram weights, the upset-customer and politeness features off "
+            "(a reply of unknown language is read as English); not validated",
         },
         "intended_use": "rank and explain agent replies for human review; not for decisions about people "
         "without a reviewer",
