@@ -194,7 +194,7 @@ def test_train_merges_the_same_reply_and_groups_its_folds(monkeypatch: pytest.Mo
     for card in cards.values():
         assert card["training_data"]["replies"] == 60
         assert card["training_data"]["same_reply_merged"]["pairs"] == [["hand:3", "hand:3#again"]]
-        assert "grouped by conversation" in card["model"]["pipeline"]
+        assert "(5 folds, grouped by conversation)" in card["model"]["pipeline"]  # as fitted, not a fixed text
     assert len(seen) == len(LABEL_SETS)
     assert all(g == labelled.groups() for g in seen)
 
@@ -212,8 +212,10 @@ def test_the_folds_shrink_to_the_conversations_a_class_has() -> None:
     groups_apology = [*groups[:12], *(["one"] * 12)]  # every "none" in one conversation
     fitted = fit_classifiers(contexts, {"resolution": labels["resolution"]}, names=["resolution"], groups=groups)
     assert fitted.pipelines["resolution"].named_steps["clf"].cv == 3 and not fitted.notes
+    assert fitted.folds == {"resolution": "3 folds, grouped by conversation"}  # what the card says
     fitted = fit_classifiers(contexts, {"apology": labels["apology"]}, names=["apology"], groups=groups_apology)
     assert fitted.pipelines["apology"].named_steps["clf"].cv == 5
+    assert fitted.folds == {"apology": "5 folds, stratified"}
     assert fitted.notes == ["apology: a class is in one conversation only: calibration folds not grouped"]
     # the estimator itself refuses folds that leave a class out of a training part, grouped or not
     X = ReplyFeaturizer(n_features=2**10, char_ngrams=None).fit_transform(contexts)

@@ -354,7 +354,7 @@ def _train_all(data_dir: Path, *, models_dir: Path | None, names: Sequence[str] 
             },
             "model": {
                 "pipeline": "ReplyFeaturizer -> CalibratedLinear: LogisticRegression(class_weight='balanced'), "
-                "a multinomial calibrator on its out-of-fold scores (5 folds, grouped by conversation), per-class "
+                f"a multinomial calibrator on its out-of-fold scores ({fitted.folds[name]}), per-class "
                 "decision weights tuned for macro-F1 on the calibrated out-of-fold probabilities (training labels "
                 "only)",
                 "params": {k: repr(v) for k, v in clf.get_params(deep=False).items()},
@@ -589,6 +589,7 @@ class FittedSet:
     skipped: dict[str, str]
     notes: list[str]
     auxiliary: dict[str, dict] = field(default_factory=dict)  # label -> the card's note on its extra examples
+    folds: dict[str, str] = field(default_factory=dict)  # label -> its calibration folds, as the card says them
 
 
 # A class needs this many examples to be fitted: the calibrator learns from out-of-fold scores, and with
@@ -660,6 +661,7 @@ def _fit_classifiers(contexts: Sequence[ReplyContext], labels: dict[str, Sequenc
             else:
                 out.notes.append(f"{name}: a class is in one conversation only: calibration folds not grouped")
         clf.set_params(cv=folds)
+        out.folds[name] = f"{folds} folds, " + ("grouped by conversation" if fold_groups is not None else "stratified")
         aux = None
         if auxiliary.get(name) is not None and clf.auxiliary_weight:
             aux_contexts, aux_y = auxiliary[name]
