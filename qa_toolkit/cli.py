@@ -269,8 +269,11 @@ def stats(
         return
     out = Console()
     out.print(
-        f"[bold]{figures['conversations']:,}[/] conversations, [bold]{figures['messages']:,}[/] messages, "
-        f"{_n(figures['agents'], 'agent')}"
+        "[bold]"
+        + _n(figures["conversations"], "conversation").replace(" ", "[/] ", 1)
+        + ", [bold]"
+        + _n(figures["messages"], "message").replace(" ", "[/] ", 1)
+        + f", {_n(figures['agents'], 'agent')}"
     )
     roles = figures["messages_by_role"]
     out.print(

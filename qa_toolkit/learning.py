@@ -37,6 +37,7 @@ from qa_toolkit.classifiers.training import (
     evaluate_classifier,
     evaluate_predictions,
     evaluation_label_records,
+    evidence_note,
     fit_classifiers,
     left_out_note,
     load_labelled,
@@ -576,6 +577,7 @@ def _card(
             "featurizer": {k: repr(v) for k, v in featurizer.get_params().items()},
             "featurizer_fingerprint": featurizer.fingerprint(),
             "word_vectors": word_vectors_note(featurizer, clf),
+            "evidence": evidence_note(featurizer),
         },
         "retrained_with_reviews": {"date": created, "evaluation": evaluation_kind, "note": note},
     }

@@ -58,13 +58,22 @@ def iso(value: datetime | None) -> str | None:
 _ROLES = frozenset(Role.__members__)
 
 
+# three-letter codes (ISO 639-2 and 639-3) and English names of the languages detected, as exports write them
+_LANGUAGE_ALIASES = {
+    "eng": "en", "english": "en", "nld": "nl", "dut": "nl", "dutch": "nl", "deu": "de", "ger": "de",
+    "german": "de", "fra": "fr", "fre": "fr", "french": "fr", "spa": "es", "spanish": "es", "ita": "it",
+    "italian": "it", "por": "pt", "portuguese": "pt",
+}  # fmt: skip
+
+
 def language_code(value: str | None) -> str | None:
     """A language tag as its lower-case primary subtag, the ISO 639-1 code the features and lexicons read:
-    "en-US", "EN" and "en_GB" are "en"; empty is None."""
+    "en-US", "EN" and "en_GB" are "en", and so are "eng" and "English" (``_LANGUAGE_ALIASES``); empty is
+    None."""
     if value is None:
         return None
     code = value.strip().replace("_", "-").split("-", 1)[0].lower()
-    return code or None
+    return _LANGUAGE_ALIASES.get(code, code) or None
 
 
 class _Model(BaseModel):

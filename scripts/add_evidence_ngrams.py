@@ -47,9 +47,13 @@ def main() -> None:
     if refitted.fingerprint() != shipped[0].fingerprint():
         raise SystemExit("the training replies are not those the models were trained on: retrain them instead")
     print(f"{len(train.contexts):,} training replies; {len(refitted.word_seen_):,} n-grams worth showing")
-    for name, pipe in pipelines.items():
+    written = {}
+    for name, pipe in pipelines.items():  # all four written aside first, then swapped in: never a mixed set
         pipe.named_steps["features"].word_seen_ = refitted.word_seen_
-        joblib.dump(pipe, paths[name], compress=("xz", 6))  # as artefacts.save_model
+        written[name] = paths[name].with_name("model.joblib.partial")
+        joblib.dump(pipe, written[name], compress=("xz", 6))  # as artefacts.save_model
+    for name, pipe in pipelines.items():
+        written[name].replace(paths[name])
         card = read_card(name, args.models_dir)
         card["model"]["evidence"] = evidence_note(pipe.named_steps["features"])
         write_card(model_dir(name, args.models_dir), card)

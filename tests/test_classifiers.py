@@ -651,6 +651,10 @@ def test_the_entries_that_can_be_shown_are_found_once_for_the_four(scorer: Reply
     assert entries.showable(grams, views, moved) is not entries.showable(grams, views, shown)
     later = dataclasses.replace(shown, dense_offset=shown.dense_offset + 1)
     assert entries.showable(grams, views, later) is not entries.showable(grams, views, shown)
+    # a featurizer saved before the training n-grams (None) beside one with them: told apart, no error
+    old = dataclasses.replace(shown, seen=None)
+    assert entries.showable(grams, views, old) is not entries.showable(grams, views, shown)
+    assert entries.showable(grams, views, old) is not entries.showable(grams, views, dataclasses.replace(shown))
     # entries of every column (character n-grams and word vectors too): the same evidence, those never shown
     wide = ShownEntries.of(features, np.ones(features.shape[1], dtype=bool))
     for clf in scorer.classifiers.values():
@@ -796,7 +800,7 @@ def test_a_reply_of_unknown_language_says_so(scorer: ReplyScorer) -> None:
     assert stated[0]["language"] == "en"
 
 
-@pytest.mark.parametrize("tag", ["en-US", "EN", "en_GB", " en "])
+@pytest.mark.parametrize("tag", ["en-US", "EN", "en_GB", " en ", "eng", "English"])
 def test_a_language_tag_is_read_as_its_code(scorer: ReplyScorer, tag: str) -> None:
     # a helpdesk's locale ("en-US") is English: the same features and scores as "en" (the upset customer and
     # the politeness strategies are read for English replies only)

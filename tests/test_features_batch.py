@@ -40,6 +40,7 @@ from qa_toolkit.features import (
     _Tokens,
     dense_features,
     informative_word,
+    seen_keys,
     unique_inverse,
 )
 from qa_toolkit.nlp import CACHED_PIECES, LEXICON_LANGUAGES, BatchTokenizer, clean_for_model, get_matcher, get_nlp
@@ -408,6 +409,26 @@ def test_word_grams_name_a_column_by_the_words_a_reply_holds() -> None:
     assert grams.text(int(first[0]), int(length[0])) == "happy to help"  # lower-cased, as the columns read it
     assert length[1] == 0  # the second reply has no n-gram in that column
     assert f.word_grams(_Tokens.of(["Happy to help"])).locate(np.array([0]), np.array([col]))[1][0] == 3
+
+
+def test_locate_shown_keeps_the_n_grams_training_met() -> None:
+    f = ReplyFeaturizer(n_features=2**18, char_ngrams=None, vector_weight=None)
+    f.fit([ReplyContext(t, CUSTOMER) for t in ("Happy to help with the refund, Dana!", "Sorry, we can't.")])
+    tokens = _Tokens.of([clean_for_model("Happy to help with the zorbic refund, Dana!")])
+    grams = f.word_grams(tokens)
+    rows, cols, first, length = grams._found
+    worth = grams.informative(first, length)
+    names = [grams.text(int(a), int(k)) for a, k in zip(first, length, strict=True)]
+    none = grams.locate_shown(rows, cols, None)[2]  # no set (a featurizer saved before it): worth showing
+    assert none.tolist() == grams.informative(*grams.locate(rows, cols)).tolist()
+    ok = grams.locate_shown(rows, cols, f.word_seen_)[2]
+    shown = {n for n, o in zip(names, ok, strict=True) if o}
+    assert {"refund", "dana", "happy to help"} <= shown and not any("zorbic" in n for n in shown)
+    assert all(w for w, o in zip(worth, ok, strict=True) if o)  # a subset of what is worth showing
+    assert not grams.locate_shown(rows, cols, np.zeros(0, np.uint64))[2].any()  # an empty set shows nothing
+    assert len(grams.locate_shown(rows[:0], cols[:0], f.word_seen_)[2]) == 0
+    keys = seen_keys(grams.hashes, f.n_features)
+    assert keys.dtype == np.uint64 and (keys >> np.uint64(16)).max() < f.n_features  # column, then 16 bits
 
 
 @pytest.mark.parametrize(

@@ -344,6 +344,9 @@ def test_informing_should_have_is_not_blame(reply: str) -> None:
         "You should've read the terms.",
         "You should have been in for the full day.",
         "You shouldn't have booked that fare.",
+        "You should have had your passport with you.",
+        "You should have got there two hours early.",
+        "You should have been even earlier at the gate.",
     ],
 )
 def test_should_have_that_names_what_the_customer_failed_to_do_is_blame(reply: str) -> None:

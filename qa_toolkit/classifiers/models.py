@@ -207,8 +207,7 @@ class ShownEntries:
         neither (character n-grams, word vectors: never shown) are left out."""
         key = (found, views, shown.seen, shown.n_words, shown.dense_offset, shown.values.tolist())
         cached = self._showable[0] if self._showable else None
-        if cached is not None and all(a is b or (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b)
-                                      for a, b in zip(cached[0], key, strict=True)):  # fmt: skip
+        if cached is not None and all(map(_same, cached[0], key)):
             return cached[1]
         rows, cols = self.rows, self.cols
         word = np.flatnonzero(cols < found.n_features)
@@ -221,6 +220,14 @@ class ShownEntries:
         out = Showable(rows[at], cols[at], self.data[at], first[at], length[at])
         self._showable[:] = [(key, out)]
         return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two parts of a cache key are the same: arrays by their contents, anything else by ``==``
+    (an array is never the same as a non-array: None, say, for a featurizer saved before ``word_seen_``)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is b or (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b))
+    return a is b or a == b
 
 
 @dataclass(frozen=True)
