@@ -54,9 +54,14 @@ def _conversations_progress(what: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.update(task, completed=n)
 
 
+def _noun(count: int, one: str, many: str | None = None) -> str:
+    """The noun for ``count`` of them: singular for one."""
+    return one if count == 1 else (many or one + "s")
+
+
 def _n(count: int, one: str, many: str | None = None) -> str:
     """``count`` with its noun, singular for one: "1 conversation", "2 conversations"."""
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+    return f"{count:,} {_noun(count, one, many)}"
 
 
 def _fail(exc: Exception) -> None:
@@ -269,11 +274,8 @@ def stats(
         return
     out = Console()
     out.print(
-        "[bold]"
-        + _n(figures["conversations"], "conversation").replace(" ", "[/] ", 1)
-        + ", [bold]"
-        + _n(figures["messages"], "message").replace(" ", "[/] ", 1)
-        + f", {_n(figures['agents'], 'agent')}"
+        f"[bold]{figures['conversations']:,}[/] {_noun(figures['conversations'], 'conversation')}, "
+        f"[bold]{figures['messages']:,}[/] {_noun(figures['messages'], 'message')}, {_n(figures['agents'], 'agent')}"
     )
     roles = figures["messages_by_role"]
     out.print(

@@ -76,6 +76,9 @@ def language_code(value: str | None) -> str | None:
     return _LANGUAGE_ALIASES.get(code, code) or None
 
 
+LanguageCode = Annotated[str | None, AfterValidator(language_code)]  # a message's or a conversation's language
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="ignore", str_strip_whitespace=False, validate_assignment=False, coerce_numbers_to_str=True
@@ -147,12 +150,7 @@ class MessageIn(_Model):
     raw_text: str | None = None
     is_internal: bool = False
     is_automated: bool = False
-    language: str | None = None
-
-    @field_validator("language", mode="after")
-    @classmethod
-    def _language_code(cls, v: str | None) -> str | None:
-        return language_code(v)
+    language: LanguageCode = None
 
     @field_validator("role", mode="before")
     @classmethod
@@ -210,13 +208,8 @@ class ConversationIn(_Model):
     assignee: Party | None = None
     team: str | None = None
     satisfaction: Satisfaction | None = None
-    language: str | None = None
+    language: LanguageCode = None
     messages: list[MessageIn]
-
-    @field_validator("language", mode="after")
-    @classmethod
-    def _language_code(cls, v: str | None) -> str | None:
-        return language_code(v)
 
     @model_validator(mode="before")
     @classmethod

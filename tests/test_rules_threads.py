@@ -322,38 +322,28 @@ def test_process_blame_and_its_negation() -> None:
 
 
 @pytest.mark.parametrize(
-    "reply",
+    ("reply", "blames"),
     [
-        "Your tracking code is ZX991. You should have it on Wednesday.",
-        "You should've received an e-mail from us with the label.",
-        "You shouldn't have to pay for the return, it's on us.",
-        "You should not have been charged twice: refunded now.",
-        "That's done, you should have access again.",
+        ("Your tracking code is ZX991. You should have it on Wednesday.", False),
+        ("You should've received an e-mail from us with the label.", False),
+        ("You shouldn't have to pay for the return, it's on us.", False),
+        ("You should not have been charged twice: refunded now.", False),
+        ("That's done, you should have access again.", False),
+        ("You should have checked the parcel before accepting it.", True),
+        ("You should've read the terms.", True),
+        ("You should have been in for the full day.", True),
+        ("You shouldn't have booked that fare.", True),
+        ("You should have had your passport with you.", True),
+        ("You should have got there two hours early.", True),
+        ("You should have been even earlier at the gate.", True),
     ],
 )
-def test_informing_should_have_is_not_blame(reply: str) -> None:
+def test_should_have_blames_when_it_names_what_the_customer_failed_to_do(reply: str, blames: bool) -> None:
+    # "you should have it by Wednesday" informs; "you should have checked" blames (not_blame_after)
     c = conv(m("customer", "Where is my parcel? I paid twice!"), m("agent", reply))
-    assert run("process_blame.v1", c) is None
-    assert run("unfriendly_reply.v1", c) is None
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
-        "You should have checked the parcel before accepting it.",
-        "You should've read the terms.",
-        "You should have been in for the full day.",
-        "You shouldn't have booked that fare.",
-        "You should have had your passport with you.",
-        "You should have got there two hours early.",
-        "You should have been even earlier at the gate.",
-    ],
-)
-def test_should_have_that_names_what_the_customer_failed_to_do_is_blame(reply: str) -> None:
-    c = conv(m("customer", "Where is my parcel?"), m("agent", reply))
     blame = run("process_blame.v1", c)
-    assert blame is not None and "should" in blame.reason.lower()
-    assert run("unfriendly_reply.v1", c) is not None
+    assert (blame is not None) is blames and (not blames or "should" in blame.reason.lower())
+    assert (run("unfriendly_reply.v1", c) is not None) is blames
 
 
 def test_repeated_info_request() -> None:
