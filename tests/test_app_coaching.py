@@ -119,7 +119,7 @@ def test_browsing_a_set_shows_replies_in_context_masked_and_escaped(
     assert "tone: neutral 90%" in text
     assert "added by ann on" in text and "added by bob on" in text
     # masked by default: no names of customers or agents, no order numbers
-    assert not [p for p in PEOPLE if p in text] and "[NAME]" in text and "1001" not in text
+    assert not [p for p in PEOPLE if p in text] and "[NAME]" in text and not re.search(r"(?<![\d.])1001(?!\d)", text)
     # the hostile customer message stays text
     assert "<script>" not in raw and "&lt;script&gt;" in raw and "<img" not in raw
     assert "for &lt;b&gt;new&lt;/b&gt; agents" in "\n".join(c.value for c in at.caption)
@@ -141,7 +141,8 @@ def test_exports_are_masked_by_default(
     csv = downloads["coaching-apologies.csv"].decode()
     jsonl = downloads["coaching-apologies.jsonl"].decode()
     for text in (md, csv, jsonl):
-        assert not [p for p in PEOPLE if p in text] and "1001" not in text and "1002" not in text
+        # the order numbers as numbers: a time's microseconds ("10:40:20.310012") may hold the digits 1001
+        assert not [p for p in PEOPLE if p in text] and not re.search(r"(?<![\d.])100[12](?!\d)", text)
     assert md.startswith("# Coaching set: Apologies") and "personal data masked" in md
     assert "## 1. A reply: generic apology to \\[NAME\\]" in md and "**this reply**" in md
     assert "\\<script\\>" in md and "<script>" not in md.replace("\\<script\\>", "")
