@@ -26,8 +26,9 @@ from joblib import Parallel, delayed
 from select_features import training_folds  # type: ignore[import-not-found]
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score
+from try_tone_weighting import conversation_halves, cross_tuned  # type: ignore[import-not-found]
 
-from qa_toolkit.classifiers.estimator import balancing_factors, new_calibrator, tune_decision_weights, weighted_decision
+from qa_toolkit.classifiers.estimator import balancing_factors
 from qa_toolkit.classifiers.external import politeness_extremes
 from qa_toolkit.classifiers.models import POLITENESS_WEIGHT
 from qa_toolkit.features import ReplyContext, ReplyFeaturizer
@@ -85,21 +86,12 @@ def main() -> None:
     runs = Parallel(n_jobs=args.jobs)(delayed(_fold)(train.contexts, y, tr, te, extra, np.array(extra_y))
                                       for tr, te in folds)  # fmt: skip
     classes = runs[0][2]
-    groups = np.array(train.groups())
-    names = np.unique(groups)
-    first = set(np.random.default_rng(0).permutation(names)[: len(names) // 2].tolist())
-    half = np.array([g in first for g in groups])
+    half = conversation_halves(train.groups())
     for name, _, _ in VARIANTS:
         proba = np.zeros((len(y), len(classes)))
         for te, out, _ in runs:
             proba[te] = out[name]
-        pred = np.empty(len(y), dtype=object)
-        logp = np.log(np.clip(proba, 1e-12, None))
-        for tune, apply in ((half, ~half), (~half, half)):
-            calibrator = new_calibrator().fit(logp[tune], y[tune])
-            w = tune_decision_weights(calibrator.predict_proba(logp[tune]), y[tune], classes)
-            pred[apply] = classes[weighted_decision(calibrator.predict_proba(logp[apply]), w)]
-        pred = pred.astype(str)
+        pred, _ = cross_tuned(proba, y, classes, half)
         ap_unfriendly = average_precision_score(y == "unfriendly", proba[:, list(classes).index("unfriendly")])
         print(f"{name:14s} unfriendly average precision {ap_unfriendly:.3f}, argmax macro-F1 "
               f"{f1_score(y, classes[proba.argmax(1)], average='macro'):.4f}, cross-tuned macro-F1 "

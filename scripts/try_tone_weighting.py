@@ -56,6 +56,30 @@ def _fold(contexts, y, tr, te, extra, extra_y, powers):  # type: ignore[no-untyp
     return te, out, list(linear.classes_)
 
 
+def conversation_halves(groups: list[str]) -> np.ndarray:
+    """Whether each reply's conversation is in the first of two random halves of the conversations (seed 0)."""
+    groups_ = np.array(groups)
+    names = np.unique(groups_)
+    first = set(np.random.default_rng(0).permutation(names)[: len(names) // 2].tolist())
+    return np.array([g in first for g in groups_])
+
+
+def cross_tuned(proba: np.ndarray, y: np.ndarray, classes: np.ndarray,
+                half: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:  # fmt: skip
+    """The shipped estimator's two steps as a stand-in, learnt on one half and applied to the other (both
+    ways): a calibrator on the log-probabilities, then decision weights tuned on its probabilities. The
+    decided labels, and the weights tuned on each half."""
+    pred = np.empty(len(y), dtype=object)
+    weights = []
+    logp = np.log(np.clip(proba, 1e-12, None))
+    for tune, apply in ((half, ~half), (~half, half)):
+        calibrator = new_calibrator().fit(logp[tune], y[tune])
+        w = tune_decision_weights(calibrator.predict_proba(logp[tune]), y[tune], classes)
+        weights.append(w)
+        pred[apply] = classes[weighted_decision(calibrator.predict_proba(logp[apply]), w)]
+    return pred.astype(str), weights
+
+
 def class_weights(powers: list[float], jobs: int) -> None:
     data, train, folds = training_folds()
     y = np.array(train.y("tone"))
@@ -67,24 +91,13 @@ def class_weights(powers: list[float], jobs: int) -> None:
     runs = Parallel(n_jobs=jobs)(delayed(_fold)(train.contexts, y, tr, te, extra, np.array(extra_y), powers)
                                  for tr, te in folds)  # fmt: skip
     classes = np.array(runs[0][2])
-    groups = np.array(train.groups())
-    names = np.unique(groups)
-    first = set(np.random.default_rng(0).permutation(names)[: len(names) // 2].tolist())
-    half = np.array([g in first for g in groups])
+    half = conversation_halves(train.groups())
     for a in powers:
         proba = np.zeros((len(y), len(classes)))
         for te, out, _ in runs:
             proba[te] = out[a]
-        pred = np.empty(len(y), dtype=object)
-        tuned = []
-        logp = np.log(np.clip(proba, 1e-12, None))
-        for tune, apply in ((half, ~half), (~half, half)):
-            calibrator = new_calibrator().fit(logp[tune], y[tune])
-            w = tune_decision_weights(calibrator.predict_proba(logp[tune]), y[tune], classes)
-            tuned.append(" ".join(f"{c} {x:.2f}" for c, x in zip(classes, w, strict=True)))
-            calibrated = calibrator.predict_proba(logp[apply])
-            pred[apply] = classes[weighted_decision(calibrated, w)]
-        pred = pred.astype(str)
+        pred, weights = cross_tuned(proba, y, classes, half)
+        tuned = [" ".join(f"{c} {x:.2f}" for c, x in zip(classes, w, strict=True)) for w in weights]
         ap = average_precision_score(y == "unfriendly", proba[:, list(classes).index("unfriendly")])
         print(f"a={a:g}: unfriendly average precision {ap:.3f}"
               f", argmax macro-F1 {f1_score(y, classes[proba.argmax(1)], average='macro'):.4f}, cross-tuned "
